@@ -1,0 +1,31 @@
+"""lecture_code: backpropagation as in the lecture, in NumPy, every derivative checkable.
+
+Importing the package imports NumPy only; ``lecture_code.torch_bridge``
+(PyTorch) and ``lecture_code.plotting`` (matplotlib) load when first used.
+"""
+
+import importlib
+
+from . import losses
+from .backprop import backprop
+from .jacobians import jacobian_via_jvps, jacobian_via_vjps
+from .layers import Identity, Layer, Linear, ReLU, Sigmoid, Softmax, Tanh
+from .numerical import GradientCheck, check_gradients, numerical_jacobian
+from .sequential import Sequential, mlp
+
+__version__ = "0.1.0"
+
+_LAZY = ("torch_bridge", "plotting", "selfcheck")
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'lecture_code' has no attribute {name!r}")
+
+
+__all__ = [
+    "Layer", "Linear", "ReLU", "Sigmoid", "Tanh", "Softmax", "Identity",
+    "Sequential", "mlp", "jacobian_via_jvps", "jacobian_via_vjps",
+    "losses", "backprop", "numerical_jacobian", "check_gradients", "GradientCheck",
+]

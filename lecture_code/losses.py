@@ -1,0 +1,160 @@
+"""Losses L(y_hat, y): the value and its gradient wrt the prediction ``y_hat``.
+
+Shapes: ``y_hat : (M,)`` for one example or ``(N, M)`` for a batch. Each
+loss is summed over the M outputs of an example and averaged over the N
+examples of a batch, so ``grad`` carries the factor 1/N and is the
+cotangent ``u`` that starts the reverse sweep (eq 26).
+
+- ``squared_error``: 1/2 ||y - y_hat||^2 (eq 20), gradient y_hat - y (eq 26)
+- ``mae``: ||y - y_hat||_1, gradient sign(y_hat - y) (0 where they agree)
+- ``huber(delta)``: 1/2 d^2 where |d| <= delta, else delta (|d| - delta/2)
+- ``softmax_cross_entropy``: -sum_c y_c log S(a)_c from logits a (eqs 34-35),
+  gradient S(a) - y; y as integer labels ``(N,)`` or probability rows ``(N, C)``
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._stable import log_softmax
+from ._validate import as_array, positive_float, shape_str
+
+
+class Loss:
+    """Base class: ``loss(y_hat, y) -> (value, grad)``; ``value`` and ``grad`` alone too."""
+
+    name = "loss"
+
+    def __call__(self, y_hat, y):
+        """``(L, dL/dy_hat)`` with L averaged over the batch; grad is shaped like ``y_hat``."""
+        y_hat, y, single = self._check(y_hat, y)
+        values, grads = self._per_example(y_hat, y)
+        n = y_hat.shape[0]
+        grad = grads / n
+        return float(values.mean()), (grad[0] if single else grad)
+
+    def value(self, y_hat, y) -> float:
+        """L averaged over the batch."""
+        return self(y_hat, y)[0]
+
+    def grad(self, y_hat, y) -> np.ndarray:
+        """dL/dy_hat, shaped like ``y_hat`` (includes the 1/N of the batch mean)."""
+        return self(y_hat, y)[1]
+
+    def __repr__(self) -> str:
+        return self.name
+
+    # -- checks -------------------------------------------------------------------
+    def _check_pred(self, y_hat):
+        y_hat = as_array(y_hat, "y_hat")
+        if y_hat.ndim not in (1, 2) or 0 in y_hat.shape:
+            raise ValueError(f"{self.name} expects y_hat of shape (M,) or (N, M) with N, M >= 1, got {shape_str(y_hat.shape)}")
+        return y_hat
+
+    def _check(self, y_hat, y):
+        """Regression targets: ``y`` shaped exactly like ``y_hat``."""
+        y_hat = self._check_pred(y_hat)
+        y = as_array(y, "y")
+        if y.shape != y_hat.shape:
+            hint = ""
+            if y_hat.ndim == 2 and y.shape == y_hat.shape[:1] and y_hat.shape[1] == 1:
+                hint = f"; reshape y to {shape_str(y_hat.shape)}"
+            elif y_hat.ndim == 2 and y.ndim >= 1 and y.shape[0] != y_hat.shape[0]:
+                hint = f" (y_hat has {y_hat.shape[0]} examples, y has {y.shape[0]})"
+            raise ValueError(
+                f"{self.name} expects y of the same shape as y_hat {shape_str(y_hat.shape)}, got {shape_str(y.shape)}{hint}"
+            )
+        single = y_hat.ndim == 1
+        return np.atleast_2d(y_hat), np.atleast_2d(y), single
+
+    def _per_example(self, y_hat, y):
+        """(values (N,), gradients (N, M)) of the per-example loss; inputs already checked."""
+        raise NotImplementedError
+
+
+class SquaredError(Loss):
+    """1/2 ||y - y_hat||^2 per example (eq 20); gradient y_hat - y (eq 26)."""
+
+    name = "squared_error"
+
+    def _per_example(self, y_hat, y):
+        d = y_hat - y
+        return 0.5 * (d**2).sum(axis=1), d
+
+
+class MAE(Loss):
+    """||y - y_hat||_1 per example; gradient sign(y_hat - y), 0 where they are equal."""
+
+    name = "mae"
+
+    def _per_example(self, y_hat, y):
+        d = y_hat - y
+        return np.abs(d).sum(axis=1), np.sign(d)
+
+
+class Huber(Loss):
+    """Quadratic for residuals |d| <= delta, linear beyond: sum of 1/2 d^2 or delta (|d| - delta/2)."""
+
+    def __init__(self, delta: float = 1.0):
+        self.delta = positive_float(delta, "huber delta")
+        self.name = f"huber(delta={self.delta:g})"
+
+    def _per_example(self, y_hat, y):
+        d = y_hat - y
+        small = np.abs(d) <= self.delta
+        values = np.where(small, 0.5 * d**2, self.delta * (np.abs(d) - 0.5 * self.delta))
+        return values.sum(axis=1), np.where(small, d, self.delta * np.sign(d))
+
+
+def huber(delta: float = 1.0) -> Huber:
+    """The Huber loss with threshold ``delta > 0``."""
+    return Huber(delta)
+
+
+class SoftmaxCrossEntropy(Loss):
+    """-sum_c y_c log S(a)_c from logits a (eqs 34-35); gradient S(a) - y, stable for any finite logits."""
+
+    name = "softmax_cross_entropy"
+
+    def _check(self, y_hat, y):
+        logits = self._check_pred(y_hat)
+        n_classes = logits.shape[-1]
+        y_arr = np.asarray(y)
+        if y_arr.shape == logits.shape:  # probability rows (one-hot or soft targets)
+            targets = as_array(y, "y")
+            sums = targets.sum(axis=-1)
+            if (targets < 0).any() or not np.allclose(sums, 1.0, rtol=0, atol=1e-9):
+                raise ValueError(
+                    f"{self.name} expects targets y of shape {shape_str(logits.shape)} to be probability rows "
+                    f"(non-negative, each summing to 1), got rows summing to {np.atleast_1d(sums)[:5]}"
+                    f" and minimum {targets.min():g}"
+                )
+        elif y_arr.shape == logits.shape[:-1]:  # integer labels
+            labels = as_array(y, "y labels")
+            if (labels != np.round(labels)).any() or (labels < 0).any() or (labels >= n_classes).any():
+                bad = labels[(labels != np.round(labels)) | (labels < 0) | (labels >= n_classes)]
+                raise ValueError(
+                    f"{self.name} expects integer labels in [0, {n_classes}) for logits with C = {n_classes} "
+                    f"classes, got {np.unique(bad)[:5]}"
+                )
+            targets = np.zeros_like(logits)
+            np.put_along_axis(targets, labels.astype(np.int64)[..., None], 1.0, axis=-1)
+        else:
+            n_hint = f"({logits.shape[0]},)" if logits.ndim == 2 else "()"
+            raise ValueError(
+                f"{self.name} expects y as integer labels of shape {n_hint} or targets of shape "
+                f"{shape_str(logits.shape)} for logits of shape {shape_str(logits.shape)}, got {shape_str(y_arr.shape)}"
+            )
+        single = logits.ndim == 1
+        return np.atleast_2d(logits), np.atleast_2d(targets), single
+
+    def _per_example(self, y_hat, y):
+        log_p = log_softmax(y_hat)  # finite for any finite logits, so y_c log p_c is never 0 * inf
+        return -(y * log_p).sum(axis=1), np.exp(log_p) - y  # the rows of y sum to 1
+
+
+squared_error = SquaredError()
+mae = MAE()
+softmax_cross_entropy = SoftmaxCrossEntropy()
+
+__all__ = ["Loss", "squared_error", "mae", "huber", "Huber", "softmax_cross_entropy"]

@@ -1,0 +1,100 @@
+"""Central finite differences: the independent reference every derivative is checked against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validate import as_array, positive_float, shape_str
+from .backprop import backprop
+
+
+def numerical_jacobian(f, x, eps: float = 1e-6) -> np.ndarray:
+    """``(f(x + eps e_j) - f(x - eps e_j)) / (2 eps)`` for every entry j of x.
+
+    x : any shape S; f(x) : any shape R -> J : R + S (``(M, D)`` for vectors,
+    the layout of ``torch.func.jacrev``). Error O(eps^2) plus rounding ~ 1e-16/eps.
+    """
+    if not callable(f):
+        raise ValueError(f"numerical_jacobian expects a callable f, got {type(f).__name__}")
+    eps = positive_float(eps, "eps")
+    x = as_array(x, "x")
+    y0 = as_array(f(x), "f(x)")
+    J = np.empty(y0.shape + x.shape)
+    step = np.zeros_like(x)
+    for j in np.ndindex(*x.shape):
+        step[j] = eps
+        y_plus, y_minus = as_array(f(x + step), "f(x + eps)"), as_array(f(x - step), "f(x - eps)")
+        if y_plus.shape != y0.shape or y_minus.shape != y0.shape:
+            raise ValueError(f"f changed its output shape from {shape_str(y0.shape)} to {shape_str(y_plus.shape)}")
+        J[(...,) + j] = (y_plus - y_minus) / (2 * eps)
+        step[j] = 0.0
+    return J
+
+
+@dataclass
+class GradientCheck:
+    """Result of :func:`check_gradients`: one row per parameter array, ``ok`` if all agree."""
+
+    rows: list  # (name, shape, max |analytic - numerical|, worst ratio to the tolerance)
+    ok: bool
+    rtol: float
+    atol: float
+
+    def __str__(self) -> str:
+        lines = [f"{'parameter':<16}{'shape':<10}{'max abs error':>14}  agrees"]
+        for name, shape, err, ratio in self.rows:
+            lines.append(f"{name:<16}{shape_str(shape):<10}{err:>14.1e}  {ratio <= 1.0}")
+        lines.append(f"all gradients agree with finite differences: {self.ok}")
+        return "\n".join(lines)
+
+
+def _flatten(thetas, prefix=""):
+    """(name, dict, key) for every parameter array in a nested list of dicts."""
+    if isinstance(thetas, dict):
+        return [(f"{prefix}{key}", thetas, key) for key in thetas]
+    return [item for i, theta in enumerate(thetas) for item in _flatten(theta, f"{prefix}{i}.")]
+
+
+def _copy(thetas):
+    if isinstance(thetas, dict):
+        return {key: np.array(value, dtype=np.float64) for key, value in thetas.items()}
+    return [_copy(theta) for theta in thetas]
+
+
+def check_gradients(net, thetas, X, Y, loss, grads=None, *, eps: float = 1e-6,
+                    rtol: float = 1e-5, atol: float = 1e-8) -> GradientCheck:
+    """Compare gradients of the loss with central differences of the loss itself.
+
+    ``grads`` (shaped like ``thetas``) defaults to ``backprop(net, thetas, X, Y, loss)``;
+    pass your own to check them. An entry agrees if |g - g_num| <= atol + rtol |g_num|.
+    """
+    rtol, atol = positive_float(rtol, "rtol"), positive_float(atol, "atol")
+    _, own = backprop(net, thetas, X, Y, loss)  # also checks net, thetas, X, Y and loss
+    grads = own if grads is None else grads
+    work = _copy(thetas)
+    params, grad_entries = _flatten(work), _flatten(grads)
+    if [name for name, _, _ in params] != [name for name, _, _ in grad_entries]:
+        raise ValueError(
+            f"grads must be shaped like thetas: expected entries {[n for n, _, _ in params]}, "
+            f"got {[n for n, _, _ in grad_entries]}"
+        )
+    rows, ok = [], True
+    for (name, holder, key), (_, g_holder, g_key) in zip(params, grad_entries):
+        original = holder[key]
+
+        def loss_of(value, holder=holder, key=key):
+            holder[key] = value
+            return loss.value(net.forward(X, work), Y)
+
+        numeric = numerical_jacobian(loss_of, original, eps)
+        holder[key] = original
+        analytic = as_array(g_holder[g_key], f"grads {name}")
+        if analytic.shape != original.shape:
+            raise ValueError(f"grads {name} should have shape {shape_str(original.shape)}, got {shape_str(analytic.shape)}")
+        err = np.abs(analytic - numeric)
+        ratio = float((err / (atol + rtol * np.abs(numeric))).max())
+        rows.append((name, original.shape, float(err.max()), ratio))
+        ok = ok and ratio <= 1.0
+    return GradientCheck(rows, ok, rtol, atol)

@@ -1,0 +1,158 @@
+"""Composition (eq 2): ``f = f_K o ... o f_2 o f_1`` is itself a layer.
+
+Its parameters ``thetas`` are a list, one entry per layer. Its Jacobian is
+the product of the layer Jacobians (eq 6), its JVP a forward sweep that
+pushes a tangent through ``f_1`` first (eq 13, read right to left), its VJP
+a reverse sweep that pulls a cotangent back through ``f_K`` first (eq 14,
+read left to right). Neither sweep forms a layer Jacobian.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import positive_int, rng_from, shape_str
+from .layers import Identity, Layer, Linear, ReLU, Sigmoid, Softmax, Tanh
+
+
+class Sequential(Layer):
+    """``Sequential([f_1, ..., f_K])`` computes ``f_K(...f_2(f_1(x)))`` (eq 3)."""
+
+    def __init__(self, layers):
+        layers = list(layers) if isinstance(layers, (list, tuple)) else layers
+        if not isinstance(layers, list) or not layers:
+            raise ValueError(f"Sequential expects a non-empty list of layers, got {layers!r:.80}")
+        width = None  # the width flowing between layers, once a sized layer fixes it
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise ValueError(f"Sequential expects Layer objects, got {type(layer).__name__} at position {i}")
+            if layer.d_in is not None and width is not None and layer.d_in != width:
+                raise ValueError(
+                    f"layer {i}, {layer!r}, expects inputs of width {layer.d_in}, "
+                    f"but the layers before it output width {width}"
+                )
+            if layer.d_in is not None and self.d_in is None and width is None:
+                self.d_in = layer.d_in
+            width = layer.d_out if width is None else layer.output_size(width)
+        self.layers = layers
+        self.d_out = width
+
+    def __repr__(self) -> str:
+        return "Sequential([" + ", ".join(map(repr, self.layers)) + "])"
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def output_size(self, d: int) -> int:
+        for layer in self.layers:
+            d = layer.output_size(d)
+        return d
+
+    def init(self, rng=None) -> list:
+        """One parameter dict per layer, drawn in order from one generator."""
+        rng = rng_from(rng)
+        return [layer.init(rng) for layer in self.layers]
+
+    def _check_theta(self, thetas):
+        if not isinstance(thetas, (list, tuple)) or len(thetas) != len(self.layers):
+            got = f"{type(thetas).__name__} of length {len(thetas)}" if isinstance(thetas, (list, tuple)) else repr(thetas)[:80]
+            raise ValueError(
+                f"Sequential of {len(self.layers)} layers expects thetas as a list of "
+                f"{len(self.layers)} entries (one per layer, {{}} for a layer without parameters), got {got}"
+            )
+        return [layer._check_theta(theta) for layer, theta in zip(self.layers, thetas)]
+
+    def _check_x(self, x, name: str = "x") -> np.ndarray:
+        x = super()._check_x(x, name)
+        try:
+            self.output_size(x.shape[-1])
+        except ValueError:
+            raise ValueError(
+                f"{self!r} cannot take {name} of shape {shape_str(x.shape)}: its layers do not chain from width {x.shape[-1]}"
+            ) from None
+        return x
+
+    # -- public extras ----------------------------------------------------------
+    def activations(self, x, thetas) -> list:
+        """``[x_1, x_2, ..., x_{K+1}]``: the input, each layer's output, and ``f(x)`` last."""
+        return self._trace(self._check_x(x), self._check_theta(thetas))
+
+    def layer_jacobians(self, x, thetas) -> list:
+        """``[J_1, ..., J_K]`` with ``J_k = df_k/dx_k`` at ``x_k`` (the factors of eq 6)."""
+        x, thetas = self._check_x(x), self._check_theta(thetas)
+        xs = self._trace(x, thetas)
+        return [layer._jacobian(xk, theta) for layer, xk, theta in zip(self.layers, xs, thetas)]
+
+    def _trace(self, x, thetas):
+        xs = [x]
+        for layer, theta in zip(self.layers, thetas):
+            xs.append(layer._forward(xs[-1], theta))
+        return xs
+
+    # -- the layer interface ------------------------------------------------------
+    def _forward(self, x, thetas):
+        for layer, theta in zip(self.layers, thetas):
+            x = layer._forward(x, theta)
+        return x
+
+    def _jacobian(self, x, thetas):
+        # eq 6: J = J_K ... J_2 J_1, each factor taken at that layer's own input x_k
+        J = None
+        for layer, xk, theta in zip(self.layers, self._trace(x, thetas), thetas):
+            Jk = layer._jacobian(xk, theta)
+            J = Jk if J is None else Jk @ J
+        return J
+
+    def _jvp(self, x, thetas, v):
+        # forward mode (eq 13): v -> J_1 v -> J_2 J_1 v -> ..., alongside the forward pass
+        for layer, theta in zip(self.layers, thetas):
+            v = layer._jvp(x, theta, v)
+            x = layer._forward(x, theta)
+        return v
+
+    def _forward_vjp(self, x, thetas):
+        # forward pass, keeping each layer's VJP at its own input ...
+        vjp_fns = []
+        for layer, theta in zip(self.layers, thetas):
+            x, vjp_fn = layer._forward_vjp(x, theta)
+            vjp_fns.append(vjp_fn)
+
+        def vjp_fn(u):
+            # ... then reverse mode (eq 14, eq 25): u_k^T = u_{k+1}^T J_k, from the last layer back
+            grads = [None] * len(vjp_fns)
+            for k in reversed(range(len(vjp_fns))):
+                u, grads[k] = vjp_fns[k](u)
+            return u, grads
+
+        return x, vjp_fn
+
+    def _vjp(self, x, thetas, u):
+        return self._forward_vjp(x, thetas)[1](u)
+
+
+ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "identity": Identity}
+
+
+def mlp(sizes, activation: str = "relu", output_activation: str | None = None) -> Sequential:
+    """A multilayer perceptron ``Linear, act, Linear, act, ..., Linear`` for widths ``sizes``.
+
+    ``mlp([4, 8, 6, 4, 2])`` is the lecture's network: D = 4 inputs, hidden
+    widths 8, 6, 4 and M = 2 outputs, with no activation after the last layer
+    unless ``output_activation`` names one (``"softmax"`` among them).
+    """
+    if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
+        raise ValueError(f"mlp expects a list of at least two layer widths, e.g. [4, 8, 2], got {sizes!r}")
+    sizes = [positive_int(s, f"mlp sizes[{i}]") for i, s in enumerate(sizes)]
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"mlp activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    outputs = {**ACTIVATIONS, "softmax": Softmax}
+    if output_activation is not None and output_activation not in outputs:
+        raise ValueError(f"mlp output_activation must be None or one of {sorted(outputs)}, got {output_activation!r}")
+    layers = []
+    for i, (d_in, d_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(Linear(d_in, d_out))
+        if i < len(sizes) - 2:
+            layers.append(ACTIVATIONS[activation]())
+    if output_activation is not None:
+        layers.append(outputs[output_activation]())
+    return Sequential(layers)

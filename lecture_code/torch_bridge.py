@@ -1,0 +1,126 @@
+"""The PyTorch bridge: run any lecture_code computation again in PyTorch, in float64.
+
+Imported only when used (``lecture_code.torch_bridge``), so the package
+itself needs NumPy alone. It picks the device, converts arrays, and builds
+the PyTorch twin of a network with the same parameters, so that a result
+can be compared with ``torch.autograd`` and ``torch.func`` (``jacrev``,
+``jacfwd``, ``jvp``, ``vjp``).
+
+Device: CUDA when available, else CPU; the environment variable
+``LECTURE_DEVICE=cpu|cuda`` overrides. Apple's MPS has no float64 and is
+never used.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import losses as _losses
+from .layers import Identity, Layer, Linear, ReLU, Sigmoid, Softmax, Tanh
+from .sequential import Sequential
+
+_KINDS = ("cpu", "cuda")
+
+
+def _parse(name) -> str:
+    kind = str(name).strip().lower()
+    if kind.startswith("mps"):
+        raise ValueError("device 'mps' cannot run the float64 cross-checks (MPS has no float64); use 'cpu' or 'cuda'")
+    if kind.split(":")[0] not in _KINDS:
+        raise ValueError(f"device must be 'cpu' or 'cuda' (LECTURE_DEVICE too), got {name!r}")
+    if kind.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device {name!r} was asked for, but torch.cuda.is_available() is False on this machine")
+    return kind
+
+
+def pick_device(name=None) -> torch.device:
+    """The device to compare on: ``name`` if given, else ``LECTURE_DEVICE``, else CUDA if present, else CPU."""
+    if name is None:
+        name = os.environ.get("LECTURE_DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(_parse(name))
+
+
+def available_devices() -> list:
+    """The devices the cross-checks run on: ``[LECTURE_DEVICE]`` if set, else CPU plus CUDA where present."""
+    override = os.environ.get("LECTURE_DEVICE")
+    if override:
+        return [_parse(override)]
+    return ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
+def to_torch(a, device=None, requires_grad: bool = False) -> torch.Tensor:
+    """A float64 tensor on ``device`` (default :func:`pick_device`) holding a copy of ``a``."""
+    t = torch.as_tensor(np.asarray(a, dtype=np.float64), dtype=torch.float64, device=pick_device(device)).clone()
+    return t.requires_grad_(requires_grad)
+
+
+def to_numpy(t) -> np.ndarray:
+    """A tensor (any device, with or without grad) as a float64 NumPy array."""
+    return t.detach().to("cpu", torch.float64).numpy()
+
+
+_ACTIVATIONS = {ReLU: torch.nn.ReLU, Sigmoid: torch.nn.Sigmoid, Tanh: torch.nn.Tanh, Identity: torch.nn.Identity}
+
+
+def twin(net: Layer, thetas, device=None) -> torch.nn.Module:
+    """The PyTorch module computing the same function as ``net`` with parameters ``thetas``.
+
+    ``Linear`` becomes ``nn.Linear`` (same ``W : (M, D)`` layout), activations their
+    ``nn`` namesakes, ``Softmax`` ``nn.Softmax(dim=-1)``, ``Sequential`` ``nn.Sequential``.
+    """
+    if not isinstance(net, Layer):
+        raise ValueError(f"twin expects a lecture_code Layer, got {type(net).__name__}")
+    thetas = net._check_theta(thetas)
+    dev = pick_device(device)
+    with torch.no_grad():
+        return _build(net, thetas, dev)
+
+
+def _build(layer, theta, dev):
+    if isinstance(layer, Sequential):
+        return torch.nn.Sequential(*(_build(sub, th, dev) for sub, th in zip(layer.layers, theta)))
+    if isinstance(layer, Linear):
+        module = torch.nn.Linear(layer.d_in, layer.d_out, dtype=torch.float64, device=dev)
+        module.weight.copy_(torch.from_numpy(theta["W"]))
+        module.bias.copy_(torch.from_numpy(theta["b"]))
+        return module
+    if isinstance(layer, Softmax):
+        return torch.nn.Softmax(dim=-1)
+    if type(layer) in _ACTIVATIONS:
+        return _ACTIVATIONS[type(layer)]()
+    raise ValueError(f"no PyTorch twin is defined for {layer!r}")
+
+
+def thetas_of(net: Layer, module: torch.nn.Module, grad: bool = False):
+    """The parameters (or, with ``grad=True``, their ``.grad``) of a twin, shaped like ``net``'s thetas."""
+    if isinstance(net, Sequential):
+        if not isinstance(module, torch.nn.Sequential) or len(module) != len(net.layers):
+            raise ValueError(f"module does not match {net!r}: got {type(module).__name__}")
+        return [thetas_of(sub, mod, grad) for sub, mod in zip(net.layers, module)]
+    if isinstance(net, Linear):
+        pick = (lambda p: p.grad) if grad else (lambda p: p)
+        if pick(module.weight) is None:
+            raise ValueError(f"the twin of {net!r} has no gradient yet: call backward() first")
+        return {"W": to_numpy(pick(module.weight)), "b": to_numpy(pick(module.bias))}
+    return {}
+
+
+def loss_fn(loss: _losses.Loss):
+    """The same loss in PyTorch, ``f(y_hat, y) -> scalar tensor``, batch-mean as in lecture_code."""
+
+    def batch(y_hat):
+        return y_hat.shape[0] if y_hat.dim() == 2 else 1
+
+    if isinstance(loss, _losses.SquaredError):
+        return lambda y_hat, y: 0.5 * ((y_hat - y) ** 2).sum() / batch(y_hat)
+    if isinstance(loss, _losses.MAE):
+        return lambda y_hat, y: F.l1_loss(y_hat, y, reduction="sum") / batch(y_hat)
+    if isinstance(loss, _losses.Huber):
+        return lambda y_hat, y: F.huber_loss(y_hat, y, reduction="sum", delta=loss.delta) / batch(y_hat)
+    if isinstance(loss, _losses.SoftmaxCrossEntropy):
+        return lambda y_hat, y: F.cross_entropy(y_hat, y if y.shape == y_hat.shape else y.long())
+    raise ValueError(f"no PyTorch version is defined for the loss {loss!r}")

@@ -1,0 +1,63 @@
+"""The book's structure: every chapter in the table of contents, executed, and installable in Colab."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+
+
+def toc_files(node):
+    if isinstance(node, dict):
+        found = [node["file"]] if "file" in node else []
+        return found + [f for value in node.values() for f in toc_files(value)]
+    if isinstance(node, list):
+        return [f for item in node for f in toc_files(item)]
+    return []
+
+
+def test_there_are_chapters():
+    assert CHAPTERS, "no notebooks in chapters/"
+
+
+def test_every_chapter_is_in_the_table_of_contents():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    listed = set(toc_files(toc)) | {toc["root"]}
+    for path in CHAPTERS:
+        assert f"chapters/{path.stem}" in listed, f"{path.name} is missing from _toc.yml"
+    for name in listed:
+        assert any((ROOT / f"{name}{ext}").exists() for ext in (".md", ".ipynb")), f"_toc.yml lists {name}, which does not exist"
+
+
+def test_book_settings_make_failures_fail_the_build():
+    execute = CONFIG["execute"]
+    assert execute["raise_on_error"] is True and execute["allow_errors"] is False
+    assert execute["execute_notebooks"] in ("cache", "force")
+    assert CONFIG["repository"]["branch"] == "main"
+    assert CONFIG["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_setup_cell_installs_from_the_configured_repository(path):
+    cells = json.loads(path.read_text())["cells"]
+    first_code = next("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    url, branch = CONFIG["repository"]["url"], CONFIG["repository"]["branch"]
+    assert "import lecture_code as lc" in first_code
+    installs = re.findall(r"%pip install .*git\+(\S+?)@(\S+?)\"", first_code)
+    assert installs == [(url, branch)], f"{path.name}: setup cell installs {installs}, _config.yml says {url}@{branch}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_is_stored_executed_in_order_without_errors_or_warnings(path):
+    cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+    counts = [c["execution_count"] for c in cells]
+    assert counts == list(range(1, len(cells) + 1)), f"{path.name}: re-run it top to bottom"
+    for c in cells:
+        for out in c["outputs"]:
+            assert out["output_type"] != "error", f"{path.name}: a cell stores an error"
+            assert out.get("name") != "stderr", f"{path.name}: a cell stores stderr: {''.join(out['text'])[:200]}"
