@@ -134,6 +134,9 @@ def test_matches_torch_func(name, device):
     assert_allclose(tb.to_numpy(torch.func.jacfwd(module)(xt)), J, **TIGHT, err_msg="jacfwd")
     assert_allclose(tb.to_numpy(torch.autograd.functional.jacobian(module, xt)), J, **TIGHT,
                     err_msg="autograd.functional.jacobian")
+    jac_rev = tb.to_numpy(torch.func.jacrev(module)(xt))
+    assert_allclose(lc.jacobian_via_vjps(layer, x, theta), jac_rev, **TIGHT, err_msg="M VJPs vs jacrev")
+    assert_allclose(lc.jacobian_via_jvps(layer, x, theta), jac_rev, **TIGHT, err_msg="D JVPs vs jacrev")
     _, jv = torch.func.jvp(module, (xt,), (vt,))
     assert_allclose(tb.to_numpy(jv), layer.jvp(x, theta, v), **TIGHT, err_msg="torch.func.jvp")
 
