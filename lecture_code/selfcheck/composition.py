@@ -1,8 +1,4 @@
-"""Self-checks for the exercises: call one on your own answer to see whether it is right.
-
-Each check prints one line, ``Correct: ...`` or ``Not yet: ...`` with a hint,
-and returns ``True`` or ``False``, so a notebook can also ``assert`` it.
-"""
+"""Chapter 1 self-checks: parameter counts, composition order, batch shapes."""
 
 from __future__ import annotations
 
@@ -10,21 +6,10 @@ import numbers
 
 import numpy as np
 
-from ._validate import positive_int
+from .._validate import positive_int
+from ._report import report as _report, sizes as _sizes
 
-
-def _report(ok: bool, good: str, hint: str) -> bool:
-    print(f"Correct: {good}" if ok else f"Not yet: {hint}")
-    return ok
-
-
-def _sizes(sizes) -> list:
-    if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
-        raise ValueError(f"expected a list of at least two layer widths, got {sizes!r}")
-    return [positive_int(s, f"sizes[{i}]") for i, s in enumerate(sizes)]
-
-
-# -- chapter 1 ------------------------------------------------------------------------------
+__all__ = ["parameter_count", "composition", "batch_shapes"]
 
 
 def parameter_count(sizes, answer) -> bool:

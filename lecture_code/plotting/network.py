@@ -1,11 +1,13 @@
-"""Figures for the book, drawn by code (imported only when used; needs matplotlib)."""
+"""Chapter 1: the network diagram and the computational graph."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 from matplotlib.patches import Circle, FancyBboxPatch
 
-from ._validate import positive_int
+from .._validate import positive_int
+
+__all__ = ["draw_network", "draw_computational_graph", "layer_names"]
 
 
 def _axes(ax, size):

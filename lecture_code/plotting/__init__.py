@@ -1,0 +1,10 @@
+"""Figures for the book, drawn by code (imported only when used; needs matplotlib).
+
+One module per chapter's figures; every function draws on an ``ax`` it is
+given (or a new one) and returns what it drew on.
+"""
+
+from .backprop import *  # noqa: F401,F403  chapter 4
+from .costs import *  # noqa: F401,F403  chapter 3
+from .jacobians import *  # noqa: F401,F403  chapter 2
+from .network import *  # noqa: F401,F403  chapter 1

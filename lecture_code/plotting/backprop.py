@@ -1,0 +1,3 @@
+"""Chapter 4: figures of the reverse sweep."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Chapter 3: cost of forward and reverse mode."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Chapter 2: heatmaps of Jacobians."""
+
+__all__ = []

@@ -1,0 +1,10 @@
+"""Self-checks for the exercises: call one on your own answer to see whether it is right.
+
+Each check prints one line, ``Correct: ...`` or ``Not yet: ...`` with a hint,
+and returns ``True`` or ``False``, so a notebook can also ``assert`` it.
+"""
+
+from .backprop import *  # noqa: F401,F403  chapter 4
+from .composition import *  # noqa: F401,F403  chapter 1
+from .jacobians import *  # noqa: F401,F403  chapter 2
+from .modes import *  # noqa: F401,F403  chapter 3

@@ -1,0 +1,3 @@
+"""Chapter 4 self-checks."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Chapter 2 self-checks."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Chapter 3 self-checks."""
+
+__all__ = []
