@@ -6,7 +6,7 @@ Importing the package imports NumPy only; ``lecture_code.torch_bridge``
 
 import importlib
 
-from . import losses
+from . import data, initialization, losses, optimize, params, training
 from .backprop import backprop
 from .jacobians import jacobian_via_jvps, jacobian_via_vjps
 from .layers import Identity, Layer, Linear, ReLU, Sigmoid, Softmax, Tanh
@@ -27,5 +27,5 @@ def __getattr__(name):
 __all__ = [
     "Layer", "Linear", "ReLU", "Sigmoid", "Tanh", "Softmax", "Identity",
     "Sequential", "mlp", "jacobian_via_jvps", "jacobian_via_vjps",
-    "losses", "backprop", "numerical_jacobian", "check_gradients", "GradientCheck",
+    "losses", "params", "data", "initialization", "training", "optimize", "backprop", "numerical_jacobian", "check_gradients", "GradientCheck",
 ]

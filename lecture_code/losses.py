@@ -28,10 +28,18 @@ class Loss:
     def __call__(self, y_hat, y):
         """``(L, dL/dy_hat)`` with L averaged over the batch; grad is shaped like ``y_hat``."""
         y_hat, y, single = self._check(y_hat, y)
+        value, grad = self._batch(y_hat, y)
+        return value, (grad[0] if single else grad)
+
+    def targets(self, y, n_outputs: int) -> np.ndarray:
+        """``y`` checked and laid out as this loss computes with it: ``(N, M)`` (one-hot rows for labels)."""
+        n = np.shape(y)[0] if np.ndim(y) >= 1 else 1
+        return self._check(np.zeros((n, n_outputs)), y)[1]
+
+    def _batch(self, y_hat, y):
+        """(mean value, gradient / N) for checked 2-d ``y_hat`` and ``y``: the inner loop of training."""
         values, grads = self._per_example(y_hat, y)
-        n = y_hat.shape[0]
-        grad = grads / n
-        return float(values.mean()), (grad[0] if single else grad)
+        return float(values.mean()), grads / y_hat.shape[0]
 
     def value(self, y_hat, y) -> float:
         """L averaged over the batch."""

@@ -8,6 +8,7 @@ import numpy as np
 
 from ._validate import as_array, positive_float, shape_str
 from .backprop import backprop
+from .params import flatten, leaves, unflatten
 
 
 def numerical_jacobian(f, x, eps: float = 1e-6) -> np.ndarray:
@@ -50,19 +51,6 @@ class GradientCheck:
         return "\n".join(lines)
 
 
-def _flatten(thetas, prefix=""):
-    """(name, dict, key) for every parameter array in a nested list of dicts."""
-    if isinstance(thetas, dict):
-        return [(f"{prefix}{key}", thetas, key) for key in thetas]
-    return [item for i, theta in enumerate(thetas) for item in _flatten(theta, f"{prefix}{i}.")]
-
-
-def _copy(thetas):
-    if isinstance(thetas, dict):
-        return {key: np.array(value, dtype=np.float64) for key, value in thetas.items()}
-    return [_copy(theta) for theta in thetas]
-
-
 def check_gradients(net, thetas, X, Y, loss, grads=None, *, eps: float = 1e-6,
                     rtol: float = 1e-5, atol: float = 1e-8) -> GradientCheck:
     """Compare gradients of the loss with central differences of the loss itself.
@@ -73,28 +61,29 @@ def check_gradients(net, thetas, X, Y, loss, grads=None, *, eps: float = 1e-6,
     rtol, atol = positive_float(rtol, "rtol"), positive_float(atol, "atol")
     _, own = backprop(net, thetas, X, Y, loss)  # also checks net, thetas, X, Y and loss
     grads = own if grads is None else grads
-    work = _copy(thetas)
-    params, grad_entries = _flatten(work), _flatten(grads)
-    if [name for name, _, _ in params] != [name for name, _, _ in grad_entries]:
+    thetas = net._check_theta(thetas)  # float arrays, each layer's entries in its own order
+    params, analytic = leaves(thetas), leaves(grads)
+    if [name for name, _ in params] != [name for name, _ in analytic]:
         raise ValueError(
-            f"grads must be shaped like thetas: expected entries {[n for n, _, _ in params]}, "
-            f"got {[n for n, _, _ in grad_entries]}"
+            f"grads must be shaped like thetas: expected entries {[n for n, _ in params]}, "
+            f"got {[n for n, _ in analytic]}"
         )
+    flat = flatten(thetas)
+    offsets = np.cumsum([0] + [np.size(a) for _, a in params])
     rows, ok = [], True
-    for (name, holder, key), (_, g_holder, g_key) in zip(params, grad_entries):
-        original = holder[key]
+    for (name, original), (_, given), start, stop in zip(params, analytic, offsets[:-1], offsets[1:]):
 
-        def loss_of(value, holder=holder, key=key):
-            holder[key] = value
-            return loss.value(net.forward(X, work), Y)
+        def loss_of(value, start=start, stop=stop):
+            w = flat.copy()
+            w[start:stop] = np.ravel(value)
+            return loss.value(net.forward(X, unflatten(w, thetas)), Y)
 
-        numeric = numerical_jacobian(loss_of, original, eps)
-        holder[key] = original
-        analytic = as_array(g_holder[g_key], f"grads {name}")
-        if analytic.shape != original.shape:
-            raise ValueError(f"grads {name} should have shape {shape_str(original.shape)}, got {shape_str(analytic.shape)}")
-        err = np.abs(analytic - numeric)
+        numeric = numerical_jacobian(loss_of, np.asarray(original, dtype=np.float64), eps)
+        given = as_array(given, f"grads {name}")
+        if given.shape != numeric.shape:
+            raise ValueError(f"grads {name} should have shape {shape_str(numeric.shape)}, got {shape_str(given.shape)}")
+        err = np.abs(given - numeric)
         ratio = float((err / (atol + rtol * np.abs(numeric))).max())
-        rows.append((name, original.shape, float(err.max()), ratio))
+        rows.append((name, numeric.shape, float(err.max()), ratio))
         ok = ok and ratio <= 1.0
     return GradientCheck(rows, ok, rtol, atol)

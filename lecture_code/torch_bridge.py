@@ -124,3 +124,31 @@ def loss_fn(loss: _losses.Loss):
     if isinstance(loss, _losses.SoftmaxCrossEntropy):
         return lambda y_hat, y: F.cross_entropy(y_hat, y if y.shape == y_hat.shape else y.long())
     raise ValueError(f"no PyTorch version is defined for the loss {loss!r}")
+
+
+def sgd_reference(net: Layer, thetas, X, Y, loss: _losses.Loss, order, lr, device=None):
+    """The same gradient descent run in PyTorch: ``torch.optim.SGD`` on the twin, replaying ``order``.
+
+    ``order`` is the list of epochs of index arrays that :func:`lecture_code.training.batch_order`
+    gives (and :func:`lecture_code.training.train` uses); ``lr`` is a number or a schedule
+    ``r -> rho_r``. Returns the final parameters shaped like ``thetas``.
+    """
+    module = twin(net, thetas, device)
+    dev = next(module.parameters()).device
+    Xt = to_torch(X, dev)
+    Yt = torch.as_tensor(np.asarray(Y), device=dev)
+    Yt = Yt.to(torch.float64) if Yt.is_floating_point() else Yt
+    schedule = lr if callable(lr) else (lambda r: lr)
+    optimizer = torch.optim.SGD(module.parameters(), lr=float(schedule(1)))
+    objective = loss_fn(loss)
+    r = 0
+    for epoch in order:
+        for idx in epoch:
+            r += 1
+            for group in optimizer.param_groups:
+                group["lr"] = float(schedule(r))
+            index = torch.as_tensor(np.asarray(idx), device=dev)
+            optimizer.zero_grad()
+            objective(module(Xt[index]), Yt[index]).backward()
+            optimizer.step()
+    return thetas_of(net, module)

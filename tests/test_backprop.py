@@ -68,7 +68,7 @@ def test_backprop_matches_finite_differences(name):
     net, thetas, X, Y, loss = setup(name, seed=1)
     report = lc.check_gradients(net, thetas, X, Y, loss)
     assert report.ok, str(report)
-    assert len(report.rows) == len(lc.numerical._flatten(thetas)) > 0
+    assert len(report.rows) == len(lc.params.leaves(thetas)) > 0
 
 
 def test_backprop_is_the_average_of_per_example_gradients():

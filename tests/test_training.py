@@ -1,0 +1,153 @@
+"""Training: regimes, schedules, divergence, and equality with torch.optim.SGD."""
+
+import math
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+import lecture_code as lc
+from lecture_code import data, params, training
+from lecture_code import torch_bridge as tb
+
+
+def concrete(n=None):
+    X, y = data.load_concrete()
+    parts = data.split(X, y, rng=0)
+    scaler = data.fit_standardizer(parts.X_train)
+    Xtr, Ytr = scaler.transform(parts.X_train), parts.y_train[:, None] / 10.0
+    Xva, Yva = scaler.transform(parts.X_val), parts.y_val[:, None] / 10.0
+    if n is not None:
+        Xtr, Ytr = Xtr[:n], Ytr[:n]
+    return Xtr, Ytr, Xva, Yva
+
+
+def assert_trees_close(a, b, **tol):
+    for (name, x), (_, y) in zip(params.leaves(a), params.leaves(b)):
+        assert_allclose(x, y, **tol, err_msg=name)
+
+
+@pytest.mark.parametrize("regime,batch_size,lr,epochs", [
+    ("minibatch", 32, 0.05, 4),
+    ("minibatch", 50, lc.training.inverse(0.2), 3),
+    ("batch", None, 0.1, 6),
+    ("stochastic", None, 0.01, 2),
+])
+def test_lecture_code_sgd_equals_torch_optim_sgd(regime, batch_size, lr, epochs, device):
+    X, Y, _, _ = concrete(n=200)
+    net = lc.mlp([8, 16, 16, 1])
+    start = net.init(3)
+    ours, history = training.train(net, start, X, Y, lc.losses.squared_error, regime=regime,
+                                   batch_size=batch_size, lr=lr, epochs=epochs, rng=7)
+    order = training.batch_order(200, regime, batch_size, epochs, rng=7)
+    theirs = tb.sgd_reference(net, start, X, Y, lc.losses.squared_error, order, lr, device)
+    assert_trees_close(ours, theirs, rtol=0, atol=1e-10)
+    assert history.updates[-1] == epochs * training.updates_per_epoch(200, regime, batch_size)
+    assert not np.allclose(params.flatten(ours), params.flatten(start))
+
+
+def test_sgd_equals_torch_for_cross_entropy(device):
+    rng = np.random.default_rng(0)
+    X, labels = rng.normal(size=(90, 4)), rng.integers(0, 3, size=90)
+    net = lc.mlp([4, 10, 3], activation="tanh")
+    start = net.init(1)
+    ours, _ = training.train(net, start, X, labels, lc.losses.softmax_cross_entropy, batch_size=16, lr=0.3,
+                             epochs=3, rng=2)
+    order = training.batch_order(90, "minibatch", 16, 3, rng=2)
+    theirs = tb.sgd_reference(net, start, X, labels, lc.losses.softmax_cross_entropy, order, 0.3, device)
+    assert_trees_close(ours, theirs, rtol=0, atol=1e-10)
+
+
+def test_updates_per_epoch_of_each_regime():
+    assert training.updates_per_epoch(721, "batch") == 1
+    assert training.updates_per_epoch(721, "stochastic") == 721
+    assert training.updates_per_epoch(721, "minibatch", 32) == 23  # ceil(721 / 32)
+    assert training.updates_per_epoch(64, "minibatch", 32) == 2
+
+
+def test_epoch_batches_cover_every_example_once_and_reshuffle():
+    gen = np.random.default_rng(0)
+    first, second = training.epoch_batches(10, "minibatch", 4, gen), training.epoch_batches(10, "minibatch", 4, gen)
+    assert [len(b) for b in first] == [4, 4, 2]
+    assert sorted(np.concatenate(first)) == list(range(10)) == sorted(np.concatenate(second))
+    assert not np.array_equal(np.concatenate(first), np.concatenate(second))
+    assert [b.tolist() for b in training.epoch_batches(3, "batch")] == [[0, 1, 2]]
+    assert [len(b) for b in training.epoch_batches(5, "stochastic", rng=1)] == [1] * 5
+    replay = training.batch_order(10, "minibatch", 4, 2, rng=0)
+    assert all(np.array_equal(a, b) for a, b in zip(replay[0] + replay[1], first + second))
+
+
+def test_schedules_are_functions_of_the_update_number():
+    assert training.constant(0.1)(1) == training.constant(0.1)(500) == 0.1
+    inv = training.inverse(0.5)
+    assert [inv(r) for r in (1, 2, 4)] == [0.5, 0.25, 0.125]
+
+
+def test_sgd_step_is_pure_and_exact():
+    thetas = lc.mlp([2, 3, 1]).init(0)
+    grads = params.tree_map(np.ones_like, thetas)
+    new = training.sgd_step(thetas, grads, 0.5)
+    assert_allclose(params.flatten(new), params.flatten(thetas) - 0.5, rtol=0, atol=1e-15)
+    assert not np.allclose(params.flatten(new), params.flatten(thetas))
+
+
+def test_history_records_each_epoch_and_the_loss_falls():
+    X, Y, Xva, Yva = concrete()
+    net = lc.mlp([8, 16, 1])
+    _, history = training.train(net, net.init(0), X, Y, lc.losses.squared_error, lr=0.05, epochs=5,
+                                validation=(Xva, Yva))
+    assert history.epoch == [0, 1, 2, 3, 4, 5] and len(history) == 6
+    assert history.updates == [0, 23, 46, 69, 92, 115]
+    assert history.train_loss[-1] < 0.5 * history.train_loss[0]
+    assert all(v is not None and math.isfinite(v) for v in history.val_loss)
+    assert history.seconds == sorted(history.seconds)
+
+
+def test_on_epoch_end_can_stop_training():
+    X, Y, _, _ = concrete(n=100)
+    net = lc.mlp([8, 4, 1])
+    _, history = training.train(net, net.init(0), X, Y, lc.losses.squared_error, epochs=10,
+                                on_epoch_end=lambda epoch, thetas, h: epoch == 3)
+    assert history.epoch[-1] == 3
+
+
+def test_divergence_raises_a_clear_error_not_nan_parameters():
+    X, y = data.load_concrete()  # raw inputs in the hundreds: a large rate blows up
+    net = lc.mlp([8, 16, 1], activation="tanh")
+    with pytest.raises(training.TrainingDiverged, match=r"diverged in epoch 4 at update 128: the loss became inf "
+                                                        r"with learning rate 1\. Try a smaller learning rate") as info:
+        training.train(net, net.init(0), X, y[:, None], lc.losses.squared_error, lr=1.0, epochs=10)
+    assert (info.value.epoch, info.value.update, len(info.value.history)) == (4, 128, 4)
+    assert all(math.isfinite(v) for v in info.value.history.train_loss)
+
+
+@pytest.mark.parametrize("kwargs,pattern", [
+    (dict(batch_size=0), r"batch_size must be >= 1, got 0"),
+    (dict(batch_size=1000), r"batch_size must be between 1 and N = 100 .*got 1000"),
+    (dict(lr=0.0), r"lr \(a learning rate\) must be a finite number > 0, got 0.0"),
+    (dict(lr=-1), r"got -1"),
+    (dict(epochs=0), r"epochs must be >= 1, got 0"),
+    (dict(regime="online"), r"regime must be one of \['batch', 'stochastic', 'minibatch'\], got 'online'"),
+    (dict(validation=np.ones(3)), r"validation must be a pair"),
+    (dict(on_epoch_end=3), r"on_epoch_end must be a function"),
+])
+def test_train_bad_input(kwargs, pattern):
+    X, Y, _, _ = concrete(n=100)
+    net = lc.mlp([8, 4, 1])
+    with pytest.raises(ValueError, match=pattern):
+        training.train(net, net.init(0), X, Y, lc.losses.squared_error, **kwargs)
+
+
+def test_train_bad_data():
+    X, Y, _, _ = concrete(n=100)
+    net = lc.mlp([8, 4, 1])
+    with pytest.raises(ValueError, match=r"X has N = 100 rows but Y has shape \(99, 1\)"):
+        training.train(net, net.init(0), X, Y[:99], lc.losses.squared_error)
+    with pytest.raises(ValueError, match=r"reshape y to \(100, 1\)"):
+        training.train(net, net.init(0), X, Y[:, 0], lc.losses.squared_error)
+    with pytest.raises(ValueError, match=r"expects X of shape \(8,\) or \(N, 8\)"):
+        training.train(net, net.init(0), X[:, :5], Y, lc.losses.squared_error)
+    with pytest.raises(ValueError, match=r"rho0 \(a learning rate\) must be a finite number > 0, got 0"):
+        training.inverse(0)
+    with pytest.raises(ValueError, match=r"n must be >= 1, got 0"):
+        training.updates_per_epoch(0, "batch")
