@@ -8,3 +8,4 @@ from .backprop import *  # noqa: F401,F403  chapter 4
 from .costs import *  # noqa: F401,F403  chapter 3
 from .jacobians import *  # noqa: F401,F403  chapter 2
 from .network import *  # noqa: F401,F403  chapter 1
+from .training import *  # noqa: F401,F403  chapter 5

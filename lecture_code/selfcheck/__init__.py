@@ -8,3 +8,4 @@ from .backprop import *  # noqa: F401,F403  chapter 4
 from .composition import *  # noqa: F401,F403  chapter 1
 from .jacobians import *  # noqa: F401,F403  chapter 2
 from .modes import *  # noqa: F401,F403  chapter 3
+from .training import *  # noqa: F401,F403  chapter 5

@@ -1,0 +1,3 @@
+"""Chapter 5: training curves."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Chapter 5 self-checks."""
+
+__all__ = []
