@@ -6,10 +6,10 @@ Importing the package imports NumPy only; ``lecture_code.torch_bridge``
 
 import importlib
 
-from . import data, initialization, losses, optimize, params, training
+from . import data, initialization, losses, optimize, params, regularization, training
 from .backprop import backprop
 from .jacobians import jacobian_via_jvps, jacobian_via_vjps
-from .layers import Identity, Layer, Linear, ReLU, Sigmoid, Softmax, Tanh
+from .layers import Dropout, Identity, Layer, Linear, ReLU, Sigmoid, Softmax, Tanh
 from .numerical import GradientCheck, check_gradients, numerical_jacobian
 from .sequential import Sequential, mlp
 
@@ -25,7 +25,7 @@ def __getattr__(name):
 
 
 __all__ = [
-    "Layer", "Linear", "ReLU", "Sigmoid", "Tanh", "Softmax", "Identity",
+    "Layer", "Linear", "ReLU", "Sigmoid", "Tanh", "Softmax", "Identity", "Dropout",
     "Sequential", "mlp", "jacobian_via_jvps", "jacobian_via_vjps",
-    "losses", "params", "data", "initialization", "training", "optimize", "backprop", "numerical_jacobian", "check_gradients", "GradientCheck",
+    "losses", "params", "data", "initialization", "training", "optimize", "regularization", "backprop", "numerical_jacobian", "check_gradients", "GradientCheck",
 ]

@@ -265,3 +265,62 @@ class Softmax(Layer):
     def _vjp(self, x, theta, u):
         # J is symmetric, so u^T J = (J u)^T
         return self._jvp(x, theta, u), {}
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training, each unit is kept with probability 1 - p and scaled by 1 / (1 - p).
+
+    Switching a unit off zeroes its activation, and with it every connection
+    leaving that unit. ``theta = {}`` is evaluation mode (the identity);
+    ``theta = layer.mask(rng, shape)``, a dict holding the mask (entries 0 or
+    1 / (1 - p)), is training mode. The mask is an input, not a parameter: the
+    VJP multiplies by the same mask and returns no parameter cotangent.
+    """
+
+    def __init__(self, p: float):
+        if isinstance(p, bool) or not isinstance(p, (int, float, np.floating)) or not 0.0 <= p < 1.0:
+            raise ValueError(f"Dropout expects a drop probability p in [0, 1), got {p!r}")
+        self.p = float(p)
+
+    def __repr__(self) -> str:
+        return f"Dropout(p={self.p:g})"
+
+    def mask(self, rng, shape) -> dict:
+        """A training-mode theta: ``{"mask": m}`` with m = (U >= p) / (1 - p), U uniform, for inputs of ``shape``."""
+        shape = tuple(shape)
+        if len(shape) not in (1, 2) or any(not isinstance(s, (int, np.integer)) or s < 1 for s in shape):
+            raise ValueError(f"{self!r}.mask expects the input shape (D,) or (N, D), got {shape!r}")
+        keep = rng_from(rng).random(shape) >= self.p
+        return {"mask": keep / (1.0 - self.p)}
+
+    def _check_theta(self, theta):
+        if theta is None or (isinstance(theta, dict) and not theta):
+            return {}
+        if not isinstance(theta, dict) or set(theta) != {"mask"}:
+            raise ValueError(f"{self!r} expects theta {{}} (evaluation) or {{'mask': m}} (training), got {theta!r:.80}")
+        m = as_array(theta["mask"], "theta['mask']")
+        scale = 1.0 / (1.0 - self.p)
+        if not np.all((m == 0.0) | np.isclose(m, scale, rtol=1e-12, atol=0.0)):
+            raise ValueError(f"{self!r} expects mask entries 0 or 1/(1 - p) = {scale:g}, got others")
+        return {"mask": m}
+
+    def _masked(self, x, theta, a):
+        if not theta:
+            return a
+        if theta["mask"].shape != x.shape:
+            raise ValueError(
+                f"{self!r} mask of shape {shape_str(theta['mask'].shape)} does not match x of shape {shape_str(x.shape)}"
+            )
+        return a * theta["mask"]
+
+    def _forward(self, x, theta):
+        return self._masked(x, theta, x.copy())
+
+    def _jacobian(self, x, theta):
+        return self._masked(x, theta, np.ones_like(x))[..., :, None] * np.eye(x.shape[-1])
+
+    def _jvp(self, x, theta, v):
+        return self._masked(x, theta, np.ones_like(x)) * v
+
+    def _vjp(self, x, theta, u):
+        return self._masked(x, theta, np.ones_like(x)) * u, {}

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from . import losses as _losses
-from .layers import Identity, Layer, Linear, ReLU, Sigmoid, Softmax, Tanh
+from .layers import Dropout, Identity, Layer, Linear, ReLU, Sigmoid, Softmax, Tanh
 from .sequential import Sequential
 
 _KINDS = ("cpu", "cuda")
@@ -70,14 +70,15 @@ def twin(net: Layer, thetas, device=None) -> torch.nn.Module:
     """The PyTorch module computing the same function as ``net`` with parameters ``thetas``.
 
     ``Linear`` becomes ``nn.Linear`` (same ``W : (M, D)`` layout), activations their
-    ``nn`` namesakes, ``Softmax`` ``nn.Softmax(dim=-1)``, ``Sequential`` ``nn.Sequential``.
+    ``nn`` namesakes, ``Softmax`` ``nn.Softmax(dim=-1)``, ``Dropout`` ``nn.Dropout``,
+    ``Sequential`` ``nn.Sequential``. The module is returned in evaluation mode (dropout off).
     """
     if not isinstance(net, Layer):
         raise ValueError(f"twin expects a lecture_code Layer, got {type(net).__name__}")
     thetas = net._check_theta(thetas)
     dev = pick_device(device)
     with torch.no_grad():
-        return _build(net, thetas, dev)
+        return _build(net, thetas, dev).eval()
 
 
 def _build(layer, theta, dev):
@@ -90,6 +91,10 @@ def _build(layer, theta, dev):
         return module
     if isinstance(layer, Softmax):
         return torch.nn.Softmax(dim=-1)
+    if isinstance(layer, Dropout):
+        if theta:
+            raise ValueError(f"the twin of {layer!r} is built in evaluation mode: pass {{}}, not a mask")
+        return torch.nn.Dropout(layer.p)
     if type(layer) in _ACTIVATIONS:
         return _ACTIVATIONS[type(layer)]()
     raise ValueError(f"no PyTorch twin is defined for {layer!r}")
@@ -126,12 +131,13 @@ def loss_fn(loss: _losses.Loss):
     raise ValueError(f"no PyTorch version is defined for the loss {loss!r}")
 
 
-def sgd_reference(net: Layer, thetas, X, Y, loss: _losses.Loss, order, lr, device=None):
+def sgd_reference(net: Layer, thetas, X, Y, loss: _losses.Loss, order, lr, device=None, weight_decay: float = 0.0):
     """The same gradient descent run in PyTorch: ``torch.optim.SGD`` on the twin, replaying ``order``.
 
     ``order`` is the list of epochs of index arrays that :func:`lecture_code.training.batch_order`
     gives (and :func:`lecture_code.training.train` uses); ``lr`` is a number or a schedule
-    ``r -> rho_r``. Returns the final parameters shaped like ``thetas``.
+    ``r -> rho_r``; ``weight_decay`` is PyTorch's (2 lambda for the lecture's lambda sum theta^2).
+    Returns the final parameters shaped like ``thetas``.
     """
     module = twin(net, thetas, device)
     dev = next(module.parameters()).device
@@ -139,7 +145,7 @@ def sgd_reference(net: Layer, thetas, X, Y, loss: _losses.Loss, order, lr, devic
     Yt = torch.as_tensor(np.asarray(Y), device=dev)
     Yt = Yt.to(torch.float64) if Yt.is_floating_point() else Yt
     schedule = lr if callable(lr) else (lambda r: lr)
-    optimizer = torch.optim.SGD(module.parameters(), lr=float(schedule(1)))
+    optimizer = torch.optim.SGD(module.parameters(), lr=float(schedule(1)), weight_decay=weight_decay)
     objective = loss_fn(loss)
     r = 0
     for epoch in order:

@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._validate import as_array, positive_int, rng_from, shape_str
-from .layers import Layer
+from .layers import Dropout, Layer
 from .losses import Loss
 from .params import tree_map
+from .sequential import Sequential
 
 REGIMES = ("batch", "stochastic", "minibatch")
 
@@ -155,13 +156,17 @@ class TrainingDiverged(ArithmeticError):
 
 
 def train(net: Layer, thetas, X, Y, loss: Loss, *, regime: str = "minibatch", batch_size: int = 32,
-          lr=0.01, epochs: int = 10, rng=0, validation=None, on_epoch_end=None):
+          lr=0.01, epochs: int = 10, rng=0, validation=None, on_epoch_end=None, penalty=None):
     """Gradient descent on the mean ``loss`` of ``net`` over (X, Y); returns ``(thetas, history)``.
 
     X : (N, D); Y : N targets for ``loss``; ``lr`` is a number or a schedule ``r -> rho_r``
     (:func:`constant`, :func:`inverse`); ``validation = (X_val, Y_val)`` adds a validation
-    loss per epoch; ``on_epoch_end(epoch, thetas, history)`` may return True to stop early.
-    A loss that becomes NaN or infinite raises :class:`TrainingDiverged`.
+    loss per epoch; ``on_epoch_end(epoch, thetas, history)`` may return True to stop early;
+    ``penalty`` (see :mod:`lecture_code.regularization`) adds its gradient to every update
+    (and, if it has one, applies its proximal step after it). The history records the data
+    loss without the penalty. Dropout layers get a fresh mask for every update (drawn from
+    ``rng``) and are off when the losses are evaluated. A loss that becomes NaN or infinite
+    raises :class:`TrainingDiverged`.
     """
     if not isinstance(net, Layer):
         raise ValueError(f"train expects a lecture_code Layer as net, got {type(net).__name__}")
@@ -180,8 +185,12 @@ def train(net: Layer, thetas, X, Y, loss: Loss, *, regime: str = "minibatch", ba
         val = _data(net, validation[0], validation[1], loss, "X_val", "Y_val")
     if on_epoch_end is not None and not callable(on_epoch_end):
         raise ValueError(f"on_epoch_end must be a function (epoch, thetas, history) -> bool, got {on_epoch_end!r}")
+    if penalty is not None and not (callable(getattr(penalty, "grad", None)) and callable(getattr(penalty, "value", None))):
+        raise ValueError(f"penalty must have value(thetas) and grad(thetas), like regularization.WeightDecay, got {penalty!r}")
+    dropout = _has_dropout(net)
 
     gen = rng_from(rng)
+    n_in = X.shape[1]
     history = History()
     start = time.perf_counter()
     update = 0
@@ -199,16 +208,40 @@ def train(net: Layer, thetas, X, Y, loss: Loss, *, regime: str = "minibatch", ba
             for idx in epoch_batches(n, regime, batch_size, gen):
                 update += 1
                 rate = schedule(update)
-                y_hat, vjp_fn = net._forward_vjp(X[idx], thetas)
+                run = _with_masks(net, thetas, (len(idx), n_in), gen)[0] if dropout else thetas
+                y_hat, vjp_fn = net._forward_vjp(X[idx], run)
                 value, u = loss._batch(y_hat, T[idx])
                 if not math.isfinite(value):
                     _diverged(epoch, update, value, rate, history)
                 _, grads = vjp_fn(u)
+                if penalty is not None:
+                    grads = tree_map(np.add, grads, penalty.grad(thetas))
                 thetas = tree_map(lambda t, g: t - rate * g, thetas, grads)
+                if penalty is not None and hasattr(penalty, "prox"):
+                    thetas = penalty.prox(thetas, rate)
             evaluate(epoch)
             if on_epoch_end is not None and on_epoch_end(epoch, thetas, history):
                 break
     return thetas, history
+
+
+def _has_dropout(layer) -> bool:
+    if isinstance(layer, Sequential):
+        return any(_has_dropout(sub) for sub in layer.layers)
+    return isinstance(layer, Dropout)
+
+
+def _with_masks(layer, theta, shape, gen):
+    """``(theta with a fresh mask for every Dropout layer, output shape)`` for inputs of ``shape``."""
+    if isinstance(layer, Sequential):
+        out = []
+        for sub, th in zip(layer.layers, theta):
+            th, shape = _with_masks(sub, th, shape, gen)
+            out.append(th)
+        return out, shape
+    if isinstance(layer, Dropout):
+        return layer.mask(gen, shape), shape
+    return theta, (shape[0], layer.output_size(shape[1]))
 
 
 def _data(net, X, Y, loss, x_name, y_name):
