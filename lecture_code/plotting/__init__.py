@@ -9,3 +9,5 @@ from .costs import *  # noqa: F401,F403  chapter 3
 from .jacobians import *  # noqa: F401,F403  chapter 2
 from .network import *  # noqa: F401,F403  chapter 1
 from .training import *  # noqa: F401,F403  chapter 5
+from .regularization import *  # noqa: F401,F403  chapter 6
+from .models import *  # noqa: F401,F403  chapter 7

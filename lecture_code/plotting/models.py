@@ -1,0 +1,3 @@
+"""Chapter 7: parity plots, confusion matrices, decision regions."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Chapter 6: figures of regularization."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Chapter 6 self-checks."""
+
+__all__ = []
