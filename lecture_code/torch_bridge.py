@@ -55,7 +55,7 @@ def available_devices() -> list:
 def to_torch(a, device=None, requires_grad: bool = False) -> torch.Tensor:
     """A float64 tensor on ``device`` (default :func:`pick_device`) holding a copy of ``a``."""
     t = torch.as_tensor(np.asarray(a, dtype=np.float64), dtype=torch.float64, device=pick_device(device)).clone()
-    return t.requires_grad_(requires_grad)
+    return t.requires_grad_() if requires_grad else t
 
 
 def to_numpy(t) -> np.ndarray:
