@@ -14,6 +14,7 @@ never used.
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 import torch
@@ -41,7 +42,29 @@ def pick_device(name=None) -> torch.device:
     """The device to compare on: ``name`` if given, else ``LECTURE_DEVICE``, else CUDA if present, else CPU."""
     if name is None:
         name = os.environ.get("LECTURE_DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(_parse(name))
+    dev = torch.device(_parse(name))
+    if dev.type == "cuda":
+        _warm_up(dev)
+    return dev
+
+
+_WARM = set()
+
+
+def _warm_up(dev):
+    """Run one backward pass on a CUDA device before any real one.
+
+    Some PyTorch releases warn "Attempting to run cuBLAS, but there was no current CUDA
+    context!" at the first backward pass of a process; that warning would fail a test (pytest
+    treats warnings as errors here) or a chapter (stderr fails the book build).
+    """
+    if dev in _WARM:
+        return
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Attempting to run cuBLAS")
+        t = torch.ones(1, device=dev, dtype=torch.float64, requires_grad=True)
+        (t * t).sum().backward()
+    _WARM.add(dev)
 
 
 def available_devices() -> list:
