@@ -1,3 +1,167 @@
-"""Chapter 3: cost of forward and reverse mode."""
+"""Chapter 3: the two sweeps through the chain of Jacobians, and what they cost."""
 
-__all__ = []
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Rectangle
+
+from .._validate import positive_int
+
+__all__ = ["draw_sweep", "plot_costs", "plot_sweep_pair", "plot_ratio"]
+
+_FORWARD, _REVERSE, _DENSE = "#4C72B0", "#DD8452", "#55A868"
+_COLOURS = {"forward": _FORWARD, "reverse": _REVERSE, "dense": _DENSE}
+#: legend labels of the strategies, by the mode names of :mod:`lecture_code.cost`
+MODE_LABELS = {"forward": "forward mode (D JVPs)", "reverse": "reverse mode (M VJPs)",
+               "dense": "dense product, eq 6 (right to left)"}
+
+
+def _sizes(sizes):
+    if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
+        raise ValueError(f"expected a list of at least two layer widths [D, ..., M], got {sizes!r}")
+    return [positive_int(s, f"sizes[{i}]") for i, s in enumerate(sizes)]
+
+
+def draw_sweep(sizes, mode: str, ax=None, scale: float = 0.3):
+    """Eq 13 (``mode="forward"``: ``J_K ... J_1 v``) or eq 14 (``"reverse"``: ``u^T J_K ... J_1``) to scale.
+
+    ``sizes = [D_1, ..., D_{K+1}]``: factor ``J_l`` is a ``D_{l+1} x D_l`` box;
+    under each gap, the length of the vector the sweep carries there, and in bold
+    the length of the result (M for ``J v``, D for ``u^T J``).
+    Returns the axes; the matrices and the vector are ``Rectangle`` patches.
+    """
+    sizes = _sizes(sizes)
+    if mode not in ("forward", "reverse"):
+        raise ValueError(f"mode must be 'forward' or 'reverse', got {mode!r}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 3))
+    K = len(sizes) - 1
+    # (label, rows, cols) from left to right on the page
+    items = [(rf"$\mathbf{{J}}_{l}$", sizes[l], sizes[l - 1], False) for l in range(K, 0, -1)]
+    if mode == "forward":
+        items.append((r"$\mathbf{v}$", sizes[0], 1, True))
+    else:
+        items.insert(0, (r"$\mathbf{u}^\top$", 1, sizes[-1], True))
+    colour = _COLOURS[mode]
+    gap, left, lefts = 1.1, 0.0, []
+    top = scale * max(sizes) / 2
+    for label, rows, cols, vector in items:
+        w, h = cols * scale, rows * scale
+        ax.add_patch(Rectangle((left, -h / 2), w, h, facecolor=colour if vector else "0.85", edgecolor="black", lw=1))
+        ax.text(left + w / 2, h / 2 + 0.15, label, ha="center", va="bottom", fontsize=13)
+        ax.text(left + w / 2, -h / 2 - 0.15, rf"${rows}\times{cols}$", ha="center", va="top", fontsize=9, color="0.3")
+        lefts.append((left, w))
+        left += w + gap
+    right = left - gap
+    # between J_(l+1) and J_l both sweeps carry a vector of length D_(l+1); the ends differ
+    widths = sizes[:-1][::-1] if mode == "forward" else sizes[1:][::-1]
+    y_arrow = -top - 0.9
+    for (l0, w0), (l1, _), n in zip(lefts[:-1], lefts[1:], widths):
+        ax.text((l0 + w0 + l1) / 2, y_arrow + 0.25, f"{n}", ha="center", va="bottom", fontsize=10, color=colour)
+    start, end = (right, 0.0) if mode == "forward" else (0.0, right)
+    result = sizes[-1] if mode == "forward" else sizes[0]  # J v has M entries, u^T J has D
+    ax.text(end + (-0.5 if mode == "forward" else 0.5), y_arrow, f"{result}", ha="center", va="center",
+            fontsize=11, fontweight="bold", color=colour)
+    ax.annotate("", xy=(end, y_arrow), xytext=(start, y_arrow),
+                arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 2, "mutation_scale": 18})
+    words = "right to left: one matrix-vector product per layer" if mode == "forward" else \
+        "left to right: one vector-matrix product per layer"
+    ax.text(right / 2, y_arrow - 0.25, words, ha="center", va="top", fontsize=10, color=colour)
+    ax.set_title(("Forward mode (eq 13)" if mode == "forward" else "Reverse mode (eq 14)") +
+                 "; the numbers are the lengths of the vector carried between factors", fontsize=11)
+    ax.set_xlim(-0.9, right + 0.9)
+    ax.set_ylim(y_arrow - 0.9, top + 0.8)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
+
+
+def _positive(values, name, n=None):
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim != 1 or arr.size == 0 or (n is not None and arr.size != n):
+        want = f"{n} values" if n is not None else "a non-empty list of values"
+        raise ValueError(f"{name}: expected {want}, got shape {arr.shape}")
+    if not (np.isfinite(arr).all() and (arr > 0).all()):
+        raise ValueError(f"{name}: a log-scale plot needs finite values > 0, got {arr.min()!r} at least")
+    return arr
+
+
+def plot_costs(x, series, ax=None, *, xlabel: str, ylabel: str, title: str = "", crossover=None):
+    """One log-log line per ``series`` entry (label -> values at ``x``), a dotted line at ``x = crossover``.
+
+    A label starting with ``forward``, ``reverse`` or ``dense`` gets that strategy's
+    colour. Returns the axes.
+    """
+    x = _positive(x, "x")
+    if not isinstance(series, dict) or not series:
+        raise ValueError(f"series must be a non-empty dict label -> values, got {type(series).__name__}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4))
+    for label, values in series.items():
+        y = _positive(values, f"series[{label!r}]", x.size)
+        colour = next((c for key, c in _COLOURS.items() if str(label).lower().startswith(key)), None)
+        ax.plot(x, y, "o-", ms=4, color=colour, label=label)
+    if crossover is not None:
+        ax.axvline(float(crossover), color="0.4", ls=":", lw=1.5, label="D = M")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=9)
+    return ax
+
+
+def plot_sweep_pair(n, vary_M, vary_D, *, fixed: int = 1000, ylabel: str, title: str = "", axes=None):
+    """Two stacked :func:`plot_costs` panels: D = ``fixed`` with M = ``n``, then M = ``fixed`` with D = ``n``.
+
+    ``vary_M`` and ``vary_D`` map a mode (``"forward"``, ``"reverse"``, ``"dense"``)
+    to its costs at ``n``. Returns the two axes.
+    """
+    for name, data in (("vary_M", vary_M), ("vary_D", vary_D)):
+        if not isinstance(data, dict) or not data or not set(data) <= set(MODE_LABELS):
+            raise ValueError(f"{name} must map modes from {list(MODE_LABELS)} to costs, got {data!r:.80}")
+    if axes is None:
+        fig, axes = plt.subplots(2, 1, figsize=(7.5, 8.5))
+        fig.suptitle(title, fontsize=12)
+    panels = [(axes[0], vary_M, "M, number of outputs", f"D = {fixed} inputs, M varies"),
+              (axes[1], vary_D, "D, number of inputs", f"M = {fixed} outputs, D varies")]
+    for ax, data, xlabel, panel_title in panels:
+        plot_costs(n, {MODE_LABELS[mode]: values for mode, values in data.items()}, ax=ax, crossover=fixed,
+                   xlabel=xlabel, ylabel=ylabel, title=panel_title)
+    axes[0].figure.tight_layout()
+    return axes
+
+
+def plot_ratio(points, ax=None, *, counted=None, ylabel: str = "reverse / forward",
+               title: str = "Reverse mode is cheaper exactly when M < D"):
+    """Ratio of reverse- to forward-mode cost against ``M / D``, on log-log axes.
+
+    ``points``: label -> ``(m_over_d, ratio)``, drawn as markers; ``counted``: an
+    optional ``(m_over_d, ratio)`` drawn as a line. Dotted lines mark ratio 1 and
+    ``M = D``. Returns the axes.
+    """
+    if not isinstance(points, dict) or not points:
+        raise ValueError(f"points must be a non-empty dict label -> (m_over_d, ratio), got {type(points).__name__}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4))
+    if counted is not None:
+        r = _positive(counted[0], "counted m_over_d")
+        ax.plot(r, _positive(counted[1], "counted ratio", r.size), "-", color="0.3", lw=1.5,
+                label="counted multiply-adds")
+    for (label, (r, ratio)), marker in zip(points.items(), "osD^v"):
+        r = _positive(r, f"points[{label!r}] m_over_d")
+        ax.plot(r, _positive(ratio, f"points[{label!r}] ratio", r.size), marker, ms=6, mfc="none", mew=1.5,
+                label=label)
+    ax.axhline(1.0, color="0.5", ls=":", lw=1.2)
+    ax.axvline(1.0, color="0.5", ls=":", lw=1.2)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("M / D  (outputs per input)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=9)
+    return ax
