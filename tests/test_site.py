@@ -11,6 +11,7 @@ reason, where no Chromium is installed.
 
 import functools
 import http.server
+import re
 import shutil
 import subprocess
 import sys
@@ -116,6 +117,17 @@ def test_internal_links_and_images_resolve(site):
             elif url.fragment and target.suffix == ".html" and url.fragment not in parse(target).ids:
                 broken.append(f"{page.relative_to(site)}: {ref} (no anchor)")
     assert not broken, "broken internal links:\n" + "\n".join(broken)
+
+
+def test_no_equation_tag_inside_a_split_environment(site):
+    """A $$...$$ block with a top-level \\\\ is wrapped in split, where MathJax rejects \\tag (the equation would not render)."""
+    bad = []
+    for page in PAGES:
+        text = (site / f"{page}.html").read_text(encoding="utf-8")
+        for block in re.findall(r"\\begin\{split\}(.*?)\\end\{split\}", text, flags=re.S):
+            if "\\tag" in block:
+                bad.append(f"{page}: {block.strip()[:80]}")
+    assert not bad, "\n".join(bad)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
