@@ -2,6 +2,11 @@ import os
 
 import pytest
 
+# Kernels that nbval starts inherit this: one BLAS thread per kernel keeps the chapters fast and
+# steady on a small shared machine (a busy second core slows multithreaded matrix products tenfold).
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
 
 @pytest.fixture(params=["cpu", "cuda"])
 def device(request):

@@ -1,3 +1,210 @@
-"""Chapter 6 self-checks."""
+"""Chapter 6 self-checks: the weight-decay gradient (eq 33), a soft-threshold step, an inverted-dropout
+unit, and the epoch at which early stopping stops."""
 
-__all__ = []
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from .. import regularization as _reg
+from .._validate import as_array, positive_int, shape_str
+from ..training import History
+from ._report import report as _report
+
+__all__ = ["weight_decay_gradient", "soft_threshold", "dropout_unit", "early_stopping_epochs"]
+
+
+def _answer(a, name, shape):
+    """``a`` as a float array of ``shape``, or ``(None, hint)``."""
+    try:
+        arr = np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None, f"give {name} as an array of numbers, got {type(a).__name__}"
+    if arr.shape != shape:
+        return None, (f"{name} should have shape {shape_str(shape)} (like the parameter it belongs to), "
+                      f"got {shape_str(arr.shape)}")
+    return arr, None
+
+
+def _close(a, b):
+    return a.shape == b.shape and np.allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def _number(x, name):
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x):
+        raise ValueError(f"{name} must be a finite number, got {x!r}")
+    return float(x)
+
+
+# -- exercise 1: the gradient of eq 33's penalty ---------------------------------------------------------
+
+def weight_decay_gradient(W, b, lam, dW, db, biases: bool = True) -> bool:
+    """Are ``(dW, db)`` the gradient of lambda (sum w^2 + sum b^2) (eq 33) at ``(W, b)``?
+
+    W : (M, D), b : (M,); dW like W, db like b. With ``biases=False`` the penalty is
+    lambda sum w^2 (common practice) and db should be 0.
+    """
+    W, b = as_array(W, "W"), as_array(b, "b")
+    if W.ndim != 2 or b.shape != (W.shape[0],):
+        raise ValueError(
+            f"expected W of shape (M, D) and b of shape (M,), got {shape_str(W.shape)} and {shape_str(b.shape)}")
+    penalty = _reg.WeightDecay(lam, biases=biases)
+    ref = penalty.grad([{"W": W, "b": b}])[0]
+    dW, hint = _answer(dW, "dW", W.shape)
+    if hint is None:
+        db, hint = _answer(db, "db", b.shape)
+    if hint is not None:
+        return _report(False, "", hint)
+    if _close(dW, ref["W"]) and _close(db, ref["b"]):
+        what = "2 lambda W and 2 lambda b" if biases else "2 lambda W, and 0 for the unpenalized biases"
+        return _report(True, f"the penalty's gradient is {what}", "")
+    lam = penalty.lam
+    if _close(dW, lam * W):
+        hint = ("the derivative of lambda w^2 is 2 lambda w: you have lambda w "
+                "(the factor 2 is why PyTorch's weight_decay is 2 lambda)")
+    elif _close(dW, 2 * W) and lam != 1:
+        hint = "you left out lambda: the gradient of lambda sum w^2 is 2 lambda w"
+    elif _close(dW, -2 * lam * W):
+        hint = "the sign is flipped: the penalty grows with |w|, so its gradient 2 lambda w points away from 0"
+    elif not _close(dW, ref["W"]):
+        hint = "dW should be 2 lambda W: each weight w contributes lambda w^2 to the penalty"
+    elif biases and _close(db, np.zeros_like(b)) and b.any():
+        hint = "dW is right; eq 33 penalizes the biases too (lambda sum b^2), so db = 2 lambda b"
+    elif not biases and _close(db, 2 * lam * b) and b.any():
+        hint = "dW is right; with biases=False the biases are not in the penalty, so db = 0"
+    else:
+        hint = "dW is right; db should be " + ("2 lambda b" if biases else "0 (the biases are not penalized)")
+    return _report(False, "", hint)
+
+
+# -- exercise 2: one soft-threshold (proximal) step --------------------------------------------------------
+
+def soft_threshold(w, lr, lam, answer) -> bool:
+    """Is ``answer`` the soft-threshold of the weights ``w`` by lr * lam: sign(w) max(|w| - lr lam, 0)?
+
+    w : any shape; the answer has the same shape (see ``lc.regularization.L1.prox``).
+    """
+    w = as_array(w, "w")
+    lr, lam = _number(lr, "lr"), _number(lam, "lam")
+    if lr <= 0:
+        raise ValueError(f"lr must be > 0, got {lr!r}")
+    ref = _reg.L1(lam).prox([{"W": w}], lr)[0]["W"]
+    got, hint = _answer(answer, "the answer", w.shape)
+    if hint is not None:
+        return _report(False, "", hint)
+    if _close(got, ref):
+        zeros = int((ref == 0).sum())
+        good = f"every |w| shrinks by lr * lam = {lr * lam:g}; {zeros} of {w.size} weights land exactly on 0"
+        return _report(True, good, "")
+    t = lr * lam
+    if _close(got, w - t * np.sign(w)):
+        hint = ("a weight smaller than lr * lam must stop at 0, not cross it: "
+                "use max(|w| - lr lam, 0) with the sign of w")
+    elif _close(got, w * (np.abs(w) > t)):
+        hint = ("the small weights are right (0), but the others must shrink by lr * lam too "
+                "(soft, not hard, thresholding)")
+    elif lr != 1 and _close(got, np.sign(w) * np.maximum(np.abs(w) - lam, 0.0)):
+        hint = "the threshold is the step size times lambda, lr * lam, not lam alone"
+    elif lam != 1 and _close(got, np.sign(w) * np.maximum(np.abs(w) - lr, 0.0)):
+        hint = "the threshold is the step size times lambda, lr * lam, not lr alone"
+    elif _close(got, np.maximum(np.abs(w) - t, 0.0)):
+        hint = "keep the sign of each weight: sign(w) max(|w| - lr lam, 0)"
+    else:
+        hint = f"shrink every |w| by lr * lam = {t:g} towards 0, and set it to 0 where |w| <= {t:g}"
+    return _report(False, "", hint)
+
+
+# -- exercise 3: one unit under inverted dropout -------------------------------------------------------------
+
+def dropout_unit(h, p, kept_value, expected_value) -> bool:
+    """For a unit with activation ``h`` under inverted dropout with drop probability ``p``: is ``kept_value``
+    its output when it is kept, and ``expected_value`` its mean output in training mode?
+
+    Kept (probability 1 - p), the unit outputs h / (1 - p); dropped (probability p), 0; the mean is h.
+    """
+    h = _number(h, "h")
+    p = _number(p, "p")
+    if not 0.0 <= p < 1.0:
+        raise ValueError(f"p (the drop probability) must be in [0, 1), got {p!r}")
+    kept, mean = h / (1.0 - p), h
+    try:
+        got_kept, got_mean = float(kept_value), float(expected_value)
+    except (TypeError, ValueError):
+        return _report(False, "", f"give two numbers, got {kept_value!r:.40} and {expected_value!r:.40}")
+    ok_kept = math.isclose(got_kept, kept, rel_tol=1e-9, abs_tol=1e-12)
+    ok_mean = math.isclose(got_mean, mean, rel_tol=1e-9, abs_tol=1e-12)
+    if ok_kept and ok_mean:
+        good = f"kept, the unit outputs h / (1 - p) = {kept:g}; its mean (1 - p) h / (1 - p) + p * 0 = {mean:g} is h"
+        return _report(True, good, "")
+    if not ok_kept:
+        if math.isclose(got_kept, h * (1 - p), rel_tol=1e-9) and p > 0:
+            hint = "inverted dropout divides the kept unit by the keep probability 1 - p; it does not multiply by it"
+        elif p != 0.5 and math.isclose(got_kept, h / p, rel_tol=1e-9):
+            hint = ("p is the probability of dropping; a kept unit is scaled by 1 / (1 - p), "
+                    "the inverse keep probability")
+        elif math.isclose(got_kept, h, rel_tol=1e-9) and p > 0:
+            hint = ("without scaling the mean would shrink to (1 - p) h; "
+                    "inverted dropout scales a kept unit by 1 / (1 - p)")
+        else:
+            hint = "a kept unit is scaled by 1 / (1 - p)"
+    elif p > 0 and math.isclose(got_mean, (1 - p) * h, rel_tol=1e-9):
+        hint = "the kept value is right; the mean is (1 - p) times the kept value h / (1 - p), plus p * 0"
+    else:
+        hint = "the kept value is right; the mean is P(kept) * kept value + P(dropped) * 0"
+    return _report(False, "", hint)
+
+
+# -- exercise 4: when early stopping stops -----------------------------------------------------------------------
+
+def _replay(losses, patience, min_delta):
+    """``(stopped_epoch, best_epoch)`` of ``EarlyStopping`` on the validation ``losses`` (epoch 0 first)."""
+    history, stopper = History(), _reg.EarlyStopping(patience, min_delta)
+    for epoch, loss in enumerate(losses):
+        history.record(epoch, loss, loss, epoch, 0.0)
+        if epoch and stopper(epoch, None, history):
+            break
+    return stopper.stopped_epoch, stopper.best_epoch
+
+
+def early_stopping_epochs(val_losses, patience, min_delta, stopped, restored) -> bool:
+    """With validation losses ``val_losses`` (entry e is epoch e; epoch 0 is before training), ``patience``
+    and ``min_delta``: does training stop after epoch ``stopped`` (None: it never stops) and restore the
+    parameters of epoch ``restored``?
+
+    An epoch improves when its loss is below the best so far minus ``min_delta``; training stops after
+    ``patience`` epochs in a row without improvement (as ``lc.regularization.EarlyStopping``).
+    """
+    losses = as_array(val_losses, "val_losses")
+    if losses.ndim != 1 or losses.size < 2:
+        raise ValueError(
+            f"val_losses must be a list of at least 2 losses (epoch 0 first), got shape {shape_str(losses.shape)}")
+    patience = positive_int(patience, "patience")
+    ref_stop, ref_best = _replay(losses.tolist(), patience, min_delta)
+    for name, value in (("stopped", stopped), ("restored", restored)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral)):
+            also = " or None" if name == "stopped" else ""
+            return _report(False, "", f"give {name} as an epoch number (an int){also}, got {value!r}")
+    if stopped == ref_stop and restored == ref_best:
+        when = f"stops after epoch {ref_stop}" if ref_stop is not None else "never stops"
+        return _report(True, f"training {when} and restores epoch {ref_best}", "")
+    plain_stop, plain_best = _replay(losses.tolist(), patience, 0.0)
+    if ref_stop is None and stopped is not None:
+        hint = (f"there are never {patience} epochs in a row without improvement, "
+                "so training runs to the end: stopped = None")
+    elif ref_stop is not None and stopped is None:
+        hint = f"count the epochs since the last improvement: it reaches patience = {patience} before the list ends"
+    elif restored == stopped and ref_best != ref_stop:
+        hint = "the parameters restored are those of the best epoch, not those of the epoch training stopped at"
+    elif min_delta > 0 and (stopped, restored) == (plain_stop, plain_best):
+        hint = f"an epoch improves only if its loss is below the best so far by more than min_delta = {min_delta:g}"
+    elif stopped is not None and ref_stop is not None and abs(stopped - ref_stop) == 1:
+        hint = (f"off by one: training stops after the {patience}th epoch in a row without improvement "
+                "(the epoch of the best loss itself does not count)")
+    elif stopped == ref_stop:
+        hint = ("the stopping epoch is right; restore the epoch with the best loss, "
+                "counting only improvements by more than min_delta")
+    else:
+        hint = "go through the epochs keeping the best loss so far and a counter of epochs without improvement"
+    return _report(False, "", hint)

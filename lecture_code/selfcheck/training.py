@@ -1,3 +1,226 @@
-"""Chapter 5 self-checks."""
+"""Chapter 5 self-checks: updates per epoch, the rate of a 1/r schedule, one SGD step, standardization."""
 
-__all__ = []
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from .._validate import positive_float, positive_int
+from ..data import fit_standardizer
+from ..params import flatten, leaves, tree_map
+from ..sequential import mlp
+from ..training import sgd_step, updates_per_epoch
+from ._report import report as _report
+
+__all__ = ["updates_count", "inverse_rate", "sgd_update", "standardization"]
+
+
+def _call(fn, args, what):
+    """``(result, None)``, or ``(None, hint)`` when the student's function raised."""
+    try:
+        return fn(*args), None
+    except Exception as error:  # a student's function may fail in any way: report it
+        return None, f"calling {what} raised {type(error).__name__}: {error}"
+
+
+def _callable(fn, what):
+    if not callable(fn):
+        raise ValueError(f"expected your function {what}, got {type(fn).__name__}")
+
+
+# -- exercise 1: updates per epoch (eqs 29, 30, 32) ---------------------------------------------------
+
+_UPDATE_CASES = [(722, "batch", None), (722, "stochastic", None), (722, "minibatch", 32), (722, "minibatch", 16),
+                 (64, "minibatch", 32), (1000, "minibatch", 16), (5, "minibatch", 5), (1, "stochastic", None)]
+
+
+def updates_count(count_fn) -> bool:
+    """Does ``count_fn(n, regime, batch_size) -> int`` give the updates of one epoch?
+
+    1 for ``"batch"`` (eq 29), N for ``"stochastic"`` (eq 30), ceil(N / B) for
+    ``"minibatch"`` (eq 32); ``batch_size`` is None for the first two.
+    """
+    _callable(count_fn, "count_fn(n, regime, batch_size)")
+    for n, regime, b in _UPDATE_CASES:
+        answer, hint = _call(count_fn, (n, regime, b), f"count_fn({n}, {regime!r}, {b})")
+        if hint is not None:
+            return _report(False, "", hint)
+        expected = updates_per_epoch(n, regime, b)
+        if isinstance(answer, bool) or not isinstance(answer, numbers.Integral):
+            if isinstance(answer, numbers.Real) and not isinstance(answer, bool) and float(answer) == expected:
+                hint = f"count_fn({n}, {regime!r}, {b}) gave {answer!r}: right value, but return an int (use math.ceil)"
+            else:
+                hint = f"count_fn({n}, {regime!r}, {b}) should return an integer, got {answer!r:.40}"
+            return _report(False, "", hint)
+        if int(answer) == expected:
+            continue
+        if regime == "minibatch" and int(answer) == n // b:
+            hint = (f"count_fn({n}, 'minibatch', {b}) gave {answer} = floor(N / B): the last, smaller mini-batch "
+                    f"of {n - (n // b) * b} examples is an update too, so it is ceil(N / B) = {expected}")
+        elif regime == "batch" and int(answer) == n:
+            hint = "full batch averages all N examples in one update (eq 29): one update per epoch, not N"
+        elif regime == "stochastic" and int(answer) == 1:
+            hint = "stochastic gradient descent updates after every single example (eq 30): N updates per epoch"
+        else:
+            hint = f"count_fn({n}, {regime!r}, {b}) gave {answer}, expected {expected}"
+        return _report(False, "", hint)
+    return _report(True, "1 update per epoch for full batch, N for stochastic, ceil(N / B) for mini-batches", "")
+
+
+# -- exercise 2: the rate of rho_r = rho0 / r -------------------------------------------------------------
+
+def inverse_rate(rate, *, rho0: float, n: int, batch_size: int, epoch: int, step: int) -> bool:
+    """Is ``rate`` the rho_r = rho0 / r used by update ``step`` of epoch ``epoch`` (both from 1)?
+
+    Mini-batches of ``batch_size`` from ``n`` examples: ceil(n / B) updates per epoch,
+    and r counts every update since the start, so r = (epoch - 1) ceil(n / B) + step.
+    """
+    rho0 = positive_float(rho0, "rho0")
+    per_epoch = updates_per_epoch(n, "minibatch", batch_size)
+    epoch, step = positive_int(epoch, "epoch"), positive_int(step, "step")
+    if step > per_epoch:
+        raise ValueError(f"an epoch of ceil({n} / {batch_size}) = {per_epoch} updates has no step {step}")
+    r = (epoch - 1) * per_epoch + step
+    expected = rho0 / r
+    if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not math.isfinite(rate):
+        return _report(False, "", f"give the rate as a number, got {rate!r:.40}")
+
+    def near(value):
+        return math.isclose(rate, value, rel_tol=1e-9)
+
+    if near(expected):
+        good = f"r = ({epoch} - 1) x {per_epoch} + {step} = {r}, so rho_r = {rho0:g} / {r} = {expected:.6g}"
+        return _report(True, good, "")
+    floor_r = (epoch - 1) * (n // batch_size) + step
+    if near(rho0 / epoch):
+        hint = "r counts updates, not epochs: every mini-batch is one update"
+    elif r > 1 and near(rho0 / (r - 1)):
+        hint = "r starts at 1 for the first update (rho_1 = rho0), so this update is number r = " \
+               "(epoch - 1) x updates per epoch + step, one more than you used"
+    elif floor_r != r and near(rho0 / floor_r):
+        hint = f"an epoch has ceil(N / B) = {per_epoch} updates, not floor(N / B) = {n // batch_size}"
+    elif near(rho0 / (epoch * per_epoch)) or near(rho0 / (epoch * per_epoch + step)):
+        hint = f"epoch {epoch} is not over yet: only {epoch - 1} full epochs come before it"
+    else:
+        hint = f"got {rate:.6g}; find r, the number of this update counted from the first, then rho0 / r"
+    return _report(False, "", hint)
+
+
+# -- exercise 3: one gradient-descent step ------------------------------------------------------------
+
+def _step_case(seed):
+    net = mlp([3, 4, 2])
+    rng = np.random.default_rng(seed)
+    thetas = net.init(rng)
+    grads = tree_map(lambda a: rng.normal(size=np.shape(a)), thetas)
+    return thetas, grads
+
+
+def _copy(tree):
+    return tree_map(lambda a: np.array(a, copy=True), tree)
+
+
+def sgd_update(update_fn) -> bool:
+    """Does ``update_fn(thetas, grads, lr)`` return theta - lr * grad for every array (eqs 29, 30, 32)?
+
+    ``thetas`` and ``grads``: a network's parameter tree (a list of dicts of arrays, one dict
+    per layer; {} for a layer without parameters). The inputs must stay unchanged.
+    """
+    _callable(update_fn, "update_fn(thetas, grads, lr)")
+    for seed, lr in ((0, 0.1), (1, 0.035)):
+        thetas, grads = _step_case(seed)
+        kept_thetas, kept_grads = _copy(thetas), _copy(grads)
+        result, hint = _call(update_fn, (thetas, grads, lr), "update_fn(thetas, grads, lr)")
+        if hint is not None:
+            return _report(False, "", hint)
+        expected = sgd_step(kept_thetas, kept_grads, lr)
+        if not np.array_equal(flatten(thetas), flatten(kept_thetas)) or \
+                not np.array_equal(flatten(grads), flatten(kept_grads)):
+            return _report(False, "", "your function changed its input arrays in place (for example with -=): "
+                                      "return new arrays, theta - lr * grad, and leave thetas as they were, "
+                                      "so that several runs can start from the same parameters")
+        try:
+            names = [name for name, _ in leaves(result)]
+            got = flatten(result)
+        except Exception:  # any malformed tree
+            names, got = None, None
+        want_names = [name for name, _ in leaves(expected)]
+        if names != want_names or got is None or got.shape != flatten(expected).shape:
+            return _report(False, "", f"return a tree shaped like thetas (a list of {len(thetas)} dicts with the "
+                                      f"arrays {want_names}), got {type(result).__name__} {result!r:.60}")
+        if np.allclose(got, flatten(expected), rtol=1e-12, atol=1e-14):
+            continue
+        theta0, g = flatten(kept_thetas), flatten(kept_grads)
+        if np.allclose(got, theta0 + lr * g, rtol=1e-12, atol=1e-14):
+            hint = "the sign is flipped: step against the gradient, theta - lr * grad, to lower the loss"
+        elif np.allclose(got, theta0 - g, rtol=1e-12, atol=1e-14):
+            hint = "the learning rate is missing: theta - lr * grad"
+        else:
+            wrong = [name for (name, a), (_, b) in zip(leaves(result), leaves(expected))
+                     if not np.allclose(a, b, rtol=1e-12, atol=1e-14)]
+            hint = f"these arrays are not theta - lr * grad: {wrong} (every weight and every bias takes the step)"
+        return _report(False, "", hint)
+    return _report(True, "theta - lr * grad for every weight and bias, inputs unchanged", "")
+
+
+# -- exercise 4: standardization ----------------------------------------------------------------------
+
+def _standardization_case():
+    rng = np.random.default_rng(11)
+    scales = np.array([300.0, 0.5, 20.0, 1.0])
+    shifts = np.array([1000.0, -3.0, 50.0, 0.0])
+    X_train = rng.normal(size=(40, 4)) * scales + shifts
+    X_other = rng.normal(size=(15, 4)) * scales * 1.5 + shifts + scales  # another split: its own mean and SD differ
+    return X_train, X_other
+
+
+def standardization(standardize_fn) -> bool:
+    """Does ``standardize_fn(X_train, X_other) -> (Z_train, Z_other)`` standardize as the lecture advises?
+
+    X_train : (N, D), X_other : (K, D); every column is shifted by the mean and divided by the
+    standard deviation (ddof = 0) of that column **in X_train**, for both arrays, as
+    ``lc.data.fit_standardizer(X_train).transform`` does.
+    """
+    _callable(standardize_fn, "standardize_fn(X_train, X_other)")
+    X_train, X_other = _standardization_case()
+    result, hint = _call(standardize_fn, (X_train.copy(), X_other.copy()), "standardize_fn(X_train, X_other)")
+    if hint is not None:
+        return _report(False, "", hint)
+    try:
+        Z_train, Z_other = (np.asarray(z, dtype=np.float64) for z in result)
+    except (TypeError, ValueError):
+        return _report(False, "", f"return the pair (Z_train, Z_other), got {type(result).__name__} {result!r:.60}")
+    scaler = fit_standardizer(X_train)
+    want_train, want_other = scaler.transform(X_train), scaler.transform(X_other)
+    if Z_train.shape != X_train.shape or Z_other.shape != X_other.shape:
+        return _report(False, "", f"Z_train and Z_other should keep the shapes {X_train.shape} and {X_other.shape}, "
+                                  f"got {Z_train.shape} and {Z_other.shape}")
+
+    def close(a, b):
+        return np.allclose(a, b, rtol=1e-10, atol=1e-12)
+
+    if close(Z_train, want_train) and close(Z_other, want_other):
+        return _report(True, "both splits shifted and scaled by the training columns' mean and SD", "")
+    n = X_train.shape[0]
+    pooled = fit_standardizer(np.vstack([X_train, X_other]))
+    if close(Z_train * np.sqrt(n / (n - 1)), want_train):
+        hint = "you divided by the sample SD (ddof=1); use the SD with ddof=0 (np.std's default), " \
+               "which makes every training column's SD exactly 1"
+    elif close(Z_train, (X_train - X_train.mean(axis=1, keepdims=True)) / X_train.std(axis=1, keepdims=True)):
+        hint = "standardize each column (a feature over the examples, axis=0), not each row"
+    elif close(Z_train, X_train / X_train.std(axis=0)):
+        hint = "subtract the training mean before dividing by the SD: the columns should have mean 0"
+    elif close(Z_train, pooled.transform(X_train)) or (close(Z_train, want_train)
+                                                        and close(Z_other, pooled.transform(X_other))):
+        hint = "you used the mean and SD of all the data pooled: fit them on the training split only, " \
+               "then apply them to every split"
+    elif not close(Z_train, want_train):
+        hint = "Z_train's columns should have mean 0 and SD 1: (X_train - mean) / SD, column by column"
+    elif close(Z_other, fit_standardizer(X_other).transform(X_other)):
+        hint = "X_other was standardized with its own mean and SD: use the training split's, for every split " \
+               "(the network was trained on that scale, and a test set must not shape its own inputs)"
+    else:
+        hint = "Z_train is right; transform X_other with the same training mean and SD"
+    return _report(False, "", hint)
