@@ -1,3 +1,209 @@
-"""Chapter 7 self-checks."""
+"""Chapter 7 self-checks: R^2, the confusion matrix, the output layer for a task, a stable softmax."""
 
-__all__ = []
+from __future__ import annotations
+
+import numpy as np
+
+from .._stable import softmax as _softmax
+from ._report import report as _report
+
+__all__ = ["r2_function", "confusion_matrix_function", "OUTPUT_LAYER_TASKS", "output_layers", "stable_softmax"]
+
+
+def _call(fn, args, what):
+    """``(result as a float array, None)``, or ``(None, hint)`` when the student's function raised or gave no array."""
+    try:
+        with np.errstate(all="ignore"):  # a naive answer may overflow: that is reported, not warned
+            result = fn(*args)
+    except Exception as error:  # a student's function may fail in any way: report it
+        return None, f"calling {what} raised {type(error).__name__}: {error}"
+    try:
+        return np.asarray(result, dtype=np.float64), None
+    except (TypeError, ValueError):
+        return None, f"{what} should return a number or an array, got {type(result).__name__}"
+
+
+def _callable(fn, what):
+    if not callable(fn):
+        raise ValueError(f"expected your function {what}, got {type(fn).__name__}")
+
+
+# -- exercise 1: R^2 ---------------------------------------------------------------------------------
+
+def _r2(t, p):
+    return 1.0 - np.sum((t - p) ** 2) / np.sum((t - t.mean()) ** 2)
+
+
+def r2_function(r2_fn) -> bool:
+    """Does ``r2_fn(y_true, y_pred)`` return 1 - sum (y - y_hat)^2 / sum (y - mean(y))^2 for y : (N,)?"""
+    _callable(r2_fn, "r2_fn(y_true, y_pred)")
+    rng = np.random.default_rng(70)
+    y = rng.normal(30.0, 10.0, size=40)
+    cases = [  # (y_true, y_pred, what it is)
+        (y, y + rng.normal(0.0, 4.0, size=40), "a good model"),
+        (y, 0.5 * y + 20.0, "a shrunk, shifted prediction"),
+        (y, np.full(40, y.mean()), "always predicting the mean"),
+        (y, y.copy(), "a perfect prediction"),
+        (y, y[::-1].copy(), "a prediction worse than the mean"),
+    ]
+    for t, p, what in cases:
+        got, hint = _call(r2_fn, (t.copy(), p.copy()), "r2_fn(y_true, y_pred)")
+        if hint is not None:
+            return _report(False, "", hint)
+        if got.size != 1:
+            return _report(False, "", f"r2_fn should return one number, got an array of shape {got.shape}")
+        got, want = float(got.ravel()[0]), _r2(t, p)
+        if np.isclose(got, want, rtol=1e-9, atol=1e-12):
+            continue
+        if np.isclose(got, 1.0 - want, rtol=1e-9, atol=1e-12):
+            hint = f"for {what} you return SS_res / SS_tot; R^2 is 1 minus that ratio"
+        elif np.isclose(got, _r2(p, t), rtol=1e-9, atol=1e-12):
+            hint = (f"for {what} your value is R^2 with the arguments swapped: SS_tot uses the mean of the "
+                    "measured y_true, so R^2 is not symmetric; take the arguments as (y_true, y_pred)")
+        elif np.isclose(got, np.corrcoef(t, p)[0, 1] ** 2, rtol=1e-9, atol=1e-12):
+            hint = (f"for {what} you return the squared correlation; it ignores a shift or scale of the prediction, "
+                    "R^2 = 1 - SS_res / SS_tot does not (and can be negative)")
+        else:
+            hint = (f"for {what} R^2 is {want:.4f}, you return {got:.4f}: "
+                    "SS_res = sum (y - y_hat)^2, SS_tot = sum (y - mean(y))^2")
+        return _report(False, "", hint)
+    return _report(True, "R^2 = 1 - SS_res / SS_tot: 1 when perfect, 0 for the mean, negative when worse", "")
+
+
+# -- exercise 2: the confusion matrix ----------------------------------------------------------------
+
+def confusion_matrix_function(cm_fn) -> bool:
+    """Does ``cm_fn(y_true, y_pred, n_classes)`` return C : (n_classes, n_classes), C[i, j] = #{true i, predicted j}?"""
+    _callable(cm_fn, "cm_fn(y_true, y_pred, n_classes)")
+    rng = np.random.default_rng(71)
+    t = rng.integers(0, 3, size=30)
+    p = np.where(rng.random(30) < 0.6, t, rng.integers(0, 3, size=30))
+    cases = [(t, p, 3, "three classes"), (np.array([0, 0, 1, 1, 1]), np.array([0, 1, 1, 1, 0]), 4,
+                                           "four classes of which two never occur")]
+    for t, p, c, what in cases:
+        got, hint = _call(cm_fn, (t.copy(), p.copy(), c), "cm_fn(y_true, y_pred, n_classes)")
+        if hint is not None:
+            return _report(False, "", hint)
+        want = np.zeros((c, c))
+        np.add.at(want, (t, p), 1)
+        if got.shape == want.shape and np.array_equal(got, want):
+            continue
+        if got.shape != want.shape:
+            hint = (f"for {what} the matrix should have shape ({c}, {c}), one row and one column per class "
+                    f"(even a class that never occurs), got {got.shape}")
+        elif np.array_equal(got, want.T):
+            hint = ("the matrix is transposed: rows are the true classes, columns the predicted ones, "
+                    "C[y_true, y_pred] += 1")
+        elif got.sum() != t.size:
+            hint = f"the counts should add up to the {t.size} examples, yours add up to {got.sum():g}"
+        else:
+            hint = "C[i, j] counts the examples whose true class is i and predicted class is j"
+        return _report(False, "", hint)
+    return _report(True, "rows are true classes, columns predicted ones, every class has its row and column", "")
+
+
+# -- exercise 3: the output layer for a task -------------------------------------------------------
+
+OUTPUT_LAYER_TASKS = {
+    "strength": "predict the compressive strength (MPa) of a concrete mix from its 8 features",
+    "strength_and_slump": "predict the strength (MPa) and the slump (mm) of a mix from its features",
+    "grade": "assign a mix to one of 5 strength grades",
+    "digits": "recognize a handwritten digit 0-9 from its 28 x 28 grey values",
+    "noisy_strength": "predict the strength when a few lab records are gross errors (outliers)",
+}
+_ANSWERS = {  # task: (outputs, output activation, the losses that fit)
+    "strength": (1, "none", {"mse", "mae", "huber"}),
+    "strength_and_slump": (2, "none", {"mse", "mae", "huber"}),
+    "grade": (5, "softmax", {"cross_entropy"}),
+    "digits": (10, "softmax", {"cross_entropy"}),
+    "noisy_strength": (1, "none", {"mae", "huber"}),
+}
+_ACTIVATION_ALIASES = {"none": "none", "identity": "none", "linear": "none", "": "none", "softmax": "softmax"}
+_LOSS_ALIASES = {
+    "mse": "mse", "squared_error": "mse", "squared": "mse", "l2": "mse",
+    "mae": "mae", "l1": "mae", "absolute_error": "mae", "huber": "huber",
+    "cross_entropy": "cross_entropy", "categorical_cross_entropy": "cross_entropy",
+    "softmax_cross_entropy": "cross_entropy", "crossentropy": "cross_entropy", "ce": "cross_entropy",
+}
+
+
+def _word(value, aliases):
+    key = "none" if value is None else str(value).strip().lower().replace("-", "_").replace(" ", "_")
+    return aliases.get(key, key)
+
+
+def output_layers(answers) -> bool:
+    """Are ``answers = {task: (n_outputs, output_activation, loss)}`` right for every task in OUTPUT_LAYER_TASKS?
+
+    ``output_activation``: None or "softmax"; ``loss``: "mse", "mae", "huber" or "cross_entropy".
+    """
+    if not isinstance(answers, dict):
+        raise ValueError("expected a dict {task: (n_outputs, output_activation, loss)}, "
+                         f"got {type(answers).__name__}")
+    missing = [task for task in OUTPUT_LAYER_TASKS if task not in answers]
+    if missing:
+        return _report(False, "", f"answer every task: {missing} missing (the keys are those of OUTPUT_LAYER_TASKS)")
+    for task, (n_out, activation, losses) in _ANSWERS.items():
+        answer = answers[task]
+        if not isinstance(answer, (tuple, list)) or len(answer) != 3:
+            return _report(False, "", f"{task}: answer with a triple (n_outputs, output_activation, loss), "
+                                      f"got {answer!r}")
+        got_n, got_act, got_loss = answer[0], _word(answer[1], _ACTIVATION_ALIASES), _word(answer[2], _LOSS_ALIASES)
+        if got_n != n_out:
+            if activation == "softmax":
+                hint = f"{task}: a classifier has one output neuron per class, here {n_out}, not {got_n}"
+            else:
+                hint = (f"{task}: a regression MLP has one output neuron per predicted quantity, "
+                        f"here {n_out}, not {got_n}")
+            return _report(False, "", hint)
+        if got_act != activation:
+            hint = (f"{task}: the outputs are class probabilities, so the output activation is the softmax (eq 34)"
+                    if activation == "softmax" else
+                    f"{task}: an unbounded quantity needs no output activation (None); {answer[1]!r} limits its range")
+            return _report(False, "", hint)
+        if got_loss not in losses:
+            if activation == "softmax":
+                hint = f"{task}: a softmax output is trained with the categorical cross-entropy (eq 35)"
+            elif task == "noisy_strength":
+                hint = (f"{task}: with gross outliers the squared error lets a few records dominate; "
+                        "a loss that grows linearly for large residuals (MAE or Huber) does not")
+            else:
+                hint = f"{task}: a regression loss (MSE, MAE or Huber) fits here, not {answer[2]!r}"
+            return _report(False, "", hint)
+    return _report(True, "one output per quantity or per class; softmax and cross-entropy for classes", "")
+
+
+# -- exercise 4: a stable softmax ------------------------------------------------------------------
+
+def stable_softmax(softmax_fn) -> bool:
+    """Does ``softmax_fn(a)`` give S(a) (eq 34) over the last axis of a : (C,) or (N, C), finite for +-1000 logits?"""
+    _callable(softmax_fn, "softmax_fn(a)")
+    cases = [
+        (np.array([1.0, 2.0, 0.5]), "ordinary logits"),
+        (np.array([[0.0, 1.0, -1.0], [2.0, 2.0, 2.0]]), "a batch of two rows"),
+        (np.array([1000.0, 999.0, -1000.0]), "logits of about 1000"),
+        (np.array([[1000.0, 999.0], [-1000.0, -1001.0]]), "a batch whose rows differ by 2000"),
+    ]
+    for a, what in cases:
+        got, hint = _call(softmax_fn, (a.copy(),), "softmax_fn(a)")
+        if hint is not None:
+            return _report(False, "", hint)
+        want = _softmax(a)
+        if got.shape == want.shape and np.allclose(got, want, rtol=1e-12, atol=1e-15):
+            continue
+        if got.shape != want.shape:
+            hint = f"for {what} S(a) should have the shape of a, {a.shape}, got {got.shape}"
+        elif not np.isfinite(got).all():
+            if what.startswith("a batch whose"):  # large logits passed before: the shift is the global max
+                hint = (f"for {what} you get NaN: subtract the largest logit of each row "
+                        "(a.max(axis=-1, keepdims=True)), not the largest of the whole array")
+            else:
+                hint = (f"for {what} you get NaN or inf: e^1000 overflows; subtract the largest logit first, "
+                        "S(a) = S(a - max a) because the factor e^(-max a) cancels")
+        elif a.ndim == 2 and not np.allclose(got.sum(axis=-1), 1.0):
+            hint = f"for {what} the rows do not sum to 1: normalize over the last axis, sum(axis=-1, keepdims=True)"
+        else:
+            hint = (f"for {what} S(a) is {np.round(want, 4)}, you return {np.round(got, 4)}: "
+                    "S(a)_c = e^(a_c) / sum_c' e^(a_c')")
+        return _report(False, "", hint)
+    return _report(True, "S(a) over the last axis, shifted by each row's largest logit, finite for +-1000", "")
