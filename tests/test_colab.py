@@ -36,8 +36,11 @@ def fresh_env(tmp_path_factory):
                            check=True, capture_output=True, text=True).stdout.strip()
     # the outer environment's packages, by path only: its .pth files (the editable lecture_code) are not run
     Path(inner, "book_dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "PYTHON"))}
-    env.update(PIP_NO_INDEX="1", PIP_NO_BUILD_ISOLATION="0", PYTHONNOUSERSITE="1", MPLBACKEND="Agg")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "PYTHON", "VIRTUAL_ENV"))}
+    # VIRTUAL_ENV names the fresh environment: IPython would otherwise add the outer one's site
+    # directory, .pth files and all, and find the editable lecture_code there
+    env.update(PIP_NO_INDEX="1", PIP_NO_BUILD_ISOLATION="0", PYTHONNOUSERSITE="1", MPLBACKEND="Agg",
+               VIRTUAL_ENV=str(venv))
     work = root / "work"
     work.mkdir()
     return python, env, work
