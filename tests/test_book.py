@@ -61,3 +61,19 @@ def test_chapter_is_stored_executed_in_order_without_errors_or_warnings(path):
         for out in c["outputs"]:
             assert out["output_type"] != "error", f"{path.name}: a cell stores an error"
             assert out.get("name") != "stderr", f"{path.name}: a cell stores stderr: {''.join(out['text'])[:200]}"
+
+
+def test_publishing_workflow_builds_everywhere_and_deploys_main_only():
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
+    triggers = workflow[True] if True in workflow else workflow["on"]  # YAML 1.1 reads the key `on` as True
+    assert triggers["push"]["branches"] == ["main"] and "pull_request" in triggers
+    assert workflow["permissions"] == {"contents": "read"}
+    build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
+    steps = " ".join(str(step.get("uses", "")) + " " + str(step.get("run", "")) for step in build["steps"])
+    assert "pip install -r requirements.txt" in steps and "jupyter-book build . -W -n --keep-going" in steps
+    upload = next(step for step in build["steps"] if "upload-pages-artifact" in str(step.get("uses")))
+    assert upload["with"]["path"] == "_build/html" and "refs/heads/main" in upload["if"]
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert "refs/heads/main" in deploy["if"] and deploy["needs"] == "build"
+    assert any("actions/deploy-pages" in str(step.get("uses")) for step in deploy["steps"])
+    assert deploy["environment"]["name"] == "github-pages"
