@@ -16,23 +16,15 @@ from __future__ import annotations
 
 import argparse
 import platform
-import time
 
 import numpy as np
 import torch
 
 import lecture_code as lc
 from lecture_code import torch_bridge as tb
+from timing import median_time
 
 
-def median_time(fn, repeats: int) -> float:
-    fn()  # warm up (torch.func traces on first call)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def bench(sizes, repeats):

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import platform
-import time
 
 import numpy as np
 import torch
@@ -23,16 +22,9 @@ import torch
 import lecture_code as lc
 from lecture_code import data, training
 from lecture_code import torch_bridge as tb
+from timing import median_time
 
 
-def median_time(fn, repeats):
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def torch_epoch(net, thetas, X, Y, order, lr, dtype):
