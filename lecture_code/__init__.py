@@ -8,9 +8,11 @@ import importlib
 
 from . import data, initialization, losses, optimize, params, regularization, training
 from .backprop import backprop
+from .conv import Conv1D, Conv2D
 from .jacobians import jacobian_via_jvps, jacobian_via_vjps
 from .layers import Dropout, Identity, Layer, Linear, ReLU, Sigmoid, Softmax, Tanh
 from .numerical import GradientCheck, check_gradients, numerical_jacobian
+from .recurrent import LSTM, RNN
 from .sequential import Sequential, mlp
 
 __version__ = "0.1.0"
@@ -26,6 +28,7 @@ def __getattr__(name):
 
 __all__ = [
     "Layer", "Linear", "ReLU", "Sigmoid", "Tanh", "Softmax", "Identity", "Dropout",
+    "Conv1D", "Conv2D", "RNN", "LSTM",
     "Sequential", "mlp", "jacobian_via_jvps", "jacobian_via_vjps",
     "losses", "params", "data", "initialization", "training", "optimize", "regularization", "backprop", "numerical_jacobian", "check_gradients", "GradientCheck",
 ]

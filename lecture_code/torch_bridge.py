@@ -21,7 +21,9 @@ import torch
 import torch.nn.functional as F
 
 from . import losses as _losses
+from .conv import Conv1D, Conv2D
 from .layers import Dropout, Identity, Layer, Linear, ReLU, Sigmoid, Softmax, Tanh
+from .recurrent import LSTM, RNN
 from .sequential import Sequential
 
 _KINDS = ("cpu", "cuda")
@@ -94,6 +96,7 @@ def twin(net: Layer, thetas, device=None) -> torch.nn.Module:
 
     ``Linear`` becomes ``nn.Linear`` (same ``W : (M, D)`` layout), activations their
     ``nn`` namesakes, ``Softmax`` ``nn.Softmax(dim=-1)``, ``Dropout`` ``nn.Dropout``,
+    ``Conv1D``/``Conv2D``/``RNN``/``LSTM`` their ``nn`` layers wrapped to take flat inputs,
     ``Sequential`` ``nn.Sequential``. The module is returned in evaluation mode (dropout off).
     """
     if not isinstance(net, Layer):
@@ -104,6 +107,35 @@ def twin(net: Layer, thetas, device=None) -> torch.nn.Module:
         return _build(net, thetas, dev).eval()
 
 
+# lecture_code parameter name -> attribute of the twin's nn.Conv / nn.RNN / nn.LSTM (chapter 8)
+_CONV_NAMES = {"W": "weight", "b": "bias"}
+_RNN_NAMES = {"W_ih": "weight_ih_l0", "W_hh": "weight_hh_l0", "b_ih": "bias_ih_l0", "b_hh": "bias_hh_l0"}
+
+
+class _FlatTwin(torch.nn.Module):
+    """The twin of a layer on flattened inputs (chapter 8): x -> reshape to ``in_shape`` -> ``inner`` -> flatten.
+
+    ``inner`` is an ``nn.Conv1d``/``nn.Conv2d``, or an ``nn.RNN``/``nn.LSTM`` (batch_first) of which the
+    last hidden state (``last=True``) or all of them are kept. RNNs run without cuDNN, whose kernels
+    have no backward in evaluation mode and no torch.func rules.
+    """
+
+    def __init__(self, inner, in_shape, last=False):
+        super().__init__()
+        self.inner, self.in_shape, self.last = inner, tuple(in_shape), last
+
+    def forward(self, x):
+        lead = x.shape[:-1]
+        z = x.reshape(*lead, *self.in_shape)
+        if isinstance(self.inner, torch.nn.RNNBase):
+            with torch.backends.cudnn.flags(enabled=False):
+                z = self.inner(z)[0]
+            z = z[..., -1, :] if self.last else z
+        else:
+            z = self.inner(z)
+        return z.reshape(*lead, -1)
+
+
 def _build(layer, theta, dev):
     if isinstance(layer, Sequential):
         return torch.nn.Sequential(*(_build(sub, th, dev) for sub, th in zip(layer.layers, theta)))
@@ -112,6 +144,18 @@ def _build(layer, theta, dev):
         module.weight.copy_(torch.from_numpy(theta["W"]))
         module.bias.copy_(torch.from_numpy(theta["b"]))
         return module
+    if isinstance(layer, (Conv1D, Conv2D)):
+        conv = torch.nn.Conv1d if isinstance(layer, Conv1D) else torch.nn.Conv2d
+        module = conv(layer.c_in, layer.c_out, layer.kernel, padding=layer.padding, dtype=torch.float64, device=dev)
+        for key, name in _CONV_NAMES.items():
+            getattr(module, name).copy_(torch.from_numpy(theta[key]))
+        return _FlatTwin(module, layer.in_shape)
+    if isinstance(layer, (RNN, LSTM)):
+        rnn = torch.nn.RNN if isinstance(layer, RNN) else torch.nn.LSTM
+        module = rnn(layer.input_size, layer.hidden_size, batch_first=True, dtype=torch.float64, device=dev)
+        for key, name in _RNN_NAMES.items():
+            getattr(module, name).copy_(torch.from_numpy(theta[key]))
+        return _FlatTwin(module, layer.in_shape, last=layer.outputs == "last")
     if isinstance(layer, Softmax):
         return torch.nn.Softmax(dim=-1)
     if isinstance(layer, Dropout):
@@ -134,6 +178,14 @@ def thetas_of(net: Layer, module: torch.nn.Module, grad: bool = False):
         if pick(module.weight) is None:
             raise ValueError(f"the twin of {net!r} has no gradient yet: call backward() first")
         return {"W": to_numpy(pick(module.weight)), "b": to_numpy(pick(module.bias))}
+    if isinstance(net, (Conv1D, Conv2D, RNN, LSTM)):
+        names = _CONV_NAMES if isinstance(net, (Conv1D, Conv2D)) else _RNN_NAMES
+        if not isinstance(module, _FlatTwin):
+            raise ValueError(f"module does not match {net!r}: got {type(module).__name__}")
+        pick = (lambda p: p.grad) if grad else (lambda p: p)
+        if pick(getattr(module.inner, next(iter(names.values())))) is None:
+            raise ValueError(f"the twin of {net!r} has no gradient yet: call backward() first")
+        return {key: to_numpy(pick(getattr(module.inner, name))) for key, name in names.items()}
     return {}
 
 

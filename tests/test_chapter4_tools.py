@@ -19,19 +19,6 @@ from lecture_code.plotting import backprop as plots  # noqa: E402
 from lecture_code.selfcheck import backprop as checks  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
-def test_public_names_are_reexported_and_not_shadowed():
-    for name in plots.__all__:
-        assert getattr(lc.plotting, name) is getattr(plots, name), f"lc.plotting.{name} is another chapter's"
-    for name in checks.__all__:
-        assert getattr(selfcheck, name) is getattr(checks, name), f"lc.selfcheck.{name} is another chapter's"
-
-
 # -- draw_reverse_sweep ------------------------------------------------------------------------------
 
 def _texts(ax):

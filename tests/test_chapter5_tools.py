@@ -21,20 +21,6 @@ from lecture_code.plotting import training as plots  # noqa: E402
 from lecture_code.selfcheck import training as checks  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
-def test_public_names_are_reexported_and_not_shadowed():
-    assert plots.__all__ and checks.__all__
-    for name in plots.__all__:
-        assert getattr(lc.plotting, name) is getattr(plots, name), f"lc.plotting.{name} is another chapter's"
-    for name in checks.__all__:
-        assert getattr(selfcheck, name) is getattr(checks, name), f"lc.selfcheck.{name} is another chapter's"
-
-
 def small_run(regime="minibatch", epochs=3, validation=True, seed=0):
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(40, 3))

@@ -22,20 +22,6 @@ from lecture_code.selfcheck import regularization as checks  # noqa: E402
 from lecture_code.training import History  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
-def test_public_names_are_reexported_and_not_shadowed():
-    assert plots.__all__ and checks.__all__
-    for name in plots.__all__:
-        assert getattr(lc.plotting, name) is getattr(plots, name), f"lc.plotting.{name} is another chapter's"
-    for name in checks.__all__:
-        assert getattr(selfcheck, name) is getattr(checks, name), f"lc.selfcheck.{name} is another chapter's"
-
-
 def history(train, val=None):
     h = History()
     for epoch, t in enumerate(train):

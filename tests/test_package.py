@@ -25,3 +25,22 @@ def test_lazy_modules_load_on_use_and_unknown_names_fail():
     assert lc.torch_bridge.__name__ == "lecture_code.torch_bridge"
     with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
         lc.nonsense  # noqa: B018
+
+
+@pytest.mark.parametrize("package", ["plotting", "selfcheck"])
+def test_each_chapter_module_is_reexported_without_shadowing(package):
+    """lc.plotting.<name> and lc.selfcheck.<name> are the chapter modules' own objects, and no two modules share a name."""
+    import importlib
+    import pkgutil
+
+    top = importlib.import_module(f"lecture_code.{package}")
+    owners = {}
+    for info in pkgutil.iter_modules(top.__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"lecture_code.{package}.{info.name}")
+        assert module.__all__, f"lecture_code.{package}.{info.name} exports nothing"
+        for name in module.__all__:
+            assert name not in owners, f"{name} is exported by both {owners[name]} and {info.name}"
+            owners[name] = info.name
+            assert getattr(top, name) is getattr(module, name), f"lc.{package}.{name} is not {info.name}'s"

@@ -11,3 +11,4 @@ from .network import *  # noqa: F401,F403  chapter 1
 from .training import *  # noqa: F401,F403  chapter 5
 from .regularization import *  # noqa: F401,F403  chapter 6
 from .models import *  # noqa: F401,F403  chapter 7
+from .sequence import *  # noqa: F401,F403  chapter 8

@@ -1,0 +1,149 @@
+"""Chapter 8: Jacobian patterns (dense, banded, triangular), forecasts of a series, gradient norms through time."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import LogNorm
+
+from .._validate import as_array, positive_int, shape_str
+
+__all__ = ["plot_jacobian_patterns", "plot_forecasts", "plot_gradient_norms"]
+
+_COLOURS = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860"]
+
+
+def _matrix(J, name):
+    J = as_array(J, name)
+    if J.ndim != 2 or 0 in J.shape:
+        raise ValueError(f"{name} must be a matrix of shape (M, D) with M, D >= 1, got {shape_str(J.shape)}")
+    return J
+
+
+def _blocks(block, shape, name):
+    if block is None:
+        return None
+    if not isinstance(block, (tuple, list)) or len(block) != 2:
+        raise ValueError(f"{name} must be None or a pair (rows, columns) per block, got {block!r}")
+    rows, cols = positive_int(block[0], f"{name}[0]"), positive_int(block[1], f"{name}[1]")
+    if shape[0] % rows or shape[1] % cols:
+        raise ValueError(f"{name} = ({rows}, {cols}) does not tile a matrix of shape {shape_str(shape)}")
+    return rows, cols
+
+
+def plot_jacobian_patterns(jacobians, titles=None, blocks=None, axes=None, *, log: bool = False, title=None):
+    """Jacobians J : (M, D) side by side, exact zeros white, so that their sparsity shows.
+
+    Colours are signed values on one symmetric scale shared by the panels, or, with
+    ``log=True``, log10 |J_ij| on one shared scale (a decay over orders of magnitude shows).
+    ``blocks`` (one entry per matrix: None or (rows, columns)) draws the grid of channel or
+    time-step blocks. Tick labels are 1-based, as in the equations. Returns the list of axes.
+    """
+    if not isinstance(jacobians, (list, tuple)) or not jacobians:
+        raise ValueError(f"plot_jacobian_patterns expects a non-empty list of matrices, got {type(jacobians).__name__}")
+    mats = [_matrix(J, f"jacobians[{k}]") for k, J in enumerate(jacobians)]
+    n = len(mats)
+    titles = [f"{J.shape[0]} × {J.shape[1]}" for J in mats] if titles is None else list(titles)
+    blocks = [None] * n if blocks is None else list(blocks)
+    if len(titles) != n or len(blocks) != n:
+        raise ValueError(
+            f"plot_jacobian_patterns expects {n} titles and {n} blocks, got {len(titles)} and {len(blocks)}")
+    blocks = [_blocks(b, J.shape, f"blocks[{k}]") for k, (b, J) in enumerate(zip(blocks, mats))]
+    if axes is None:
+        widths = [J.shape[1] for J in mats]
+        height = max(J.shape[0] for J in mats)
+        cell = min(0.28, 9.0 / (sum(widths) + 2 * n))
+        _, axes = plt.subplots(1, n, figsize=(cell * (sum(widths) + 2 * n) + 1.2, cell * height + 1.6),
+                               gridspec_kw={"width_ratios": widths}, squeeze=False, layout="constrained")
+        axes = list(axes[0])
+    elif len(axes) != n:
+        raise ValueError(f"plot_jacobian_patterns expects {n} axes, got {len(axes)}")
+    values = np.concatenate([np.abs(J[J != 0]) for J in mats] + [np.zeros(0)])
+    values = values if values.size else np.ones(1)  # all zeros: any scale will do
+    norm = LogNorm(vmin=values.min(), vmax=values.max()) if log else None
+    vmax = float(values.max())
+    for ax, J, name, block in zip(axes, mats, titles, blocks):
+        if log:
+            shown = np.ma.masked_where(J == 0.0, np.abs(J))
+            image = ax.imshow(shown, cmap=plt.get_cmap("viridis_r").with_extremes(bad="white"), norm=norm,
+                              interpolation="nearest")
+        else:
+            image = ax.imshow(np.ma.masked_where(J == 0.0, J), cmap=plt.get_cmap("coolwarm").with_extremes(bad="white"),
+                              vmin=-vmax, vmax=vmax, interpolation="nearest")
+        m, d = J.shape
+        for axis, size in ((ax.xaxis, d), (ax.yaxis, m)):  # 1-based ticks, as in the equations
+            ticks = np.arange(0, size, max(1, int(np.ceil(size / 12))))
+            axis.set_ticks(ticks, [str(i + 1) for i in ticks])
+        ax.set_xticks(np.arange(-0.5, d), minor=True)
+        ax.set_yticks(np.arange(-0.5, m), minor=True)
+        ax.grid(which="minor", color="0.88", lw=0.4)
+        ax.tick_params(which="minor", length=0)
+        ax.tick_params(labelsize=8)
+        if block is not None:
+            for r in range(block[0], m, block[0]):
+                ax.axhline(r - 0.5, color="0.2", lw=1.2)
+            for c in range(block[1], d, block[1]):
+                ax.axvline(c - 0.5, color="0.2", lw=1.2)
+        ax.set_xlabel("input  j", fontsize=10)
+        ax.set_ylabel("output  i", fontsize=10)
+        ax.set_title(name, fontsize=10)
+    label = r"$\log_{10}$-scaled $|J_{ij}|$" if log else r"$J_{ij}$ (zeros white)"
+    axes[0].figure.colorbar(image, ax=axes[-1], fraction=0.05, pad=0.03, label=label)
+    if title is not None:
+        axes[0].figure.suptitle(title, fontsize=12)
+    return axes
+
+
+def plot_forecasts(y, predictions, ax=None, *, start: int = 0, title=None, ylabel: str = "value (standardized)"):
+    """A series ``y : (T,)`` (black dots) and one-step-ahead ``predictions`` (``label -> (T,)``), against time.
+
+    ``start`` is the time index of ``y[0]``. Returns the axes.
+    """
+    y = as_array(y, "y")
+    if y.ndim != 1 or y.size < 1:
+        raise ValueError(f"y must be a series of shape (T,), got {shape_str(y.shape)}")
+    if not isinstance(predictions, dict) or not predictions:
+        raise ValueError(f"predictions must be a non-empty dict label -> (T,) array, got {type(predictions).__name__}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 3.6))
+    t = start + np.arange(y.size)
+    ax.plot(t, y, "o", color="black", ms=3.5, label="measured", zorder=3)
+    for (label, p), colour in zip(predictions.items(), _COLOURS * len(predictions)):
+        p = as_array(p, f"predictions[{label!r}]")
+        if p.shape != y.shape:
+            raise ValueError(
+                f"predictions[{label!r}] must have the shape of y, {shape_str(y.shape)}, got {shape_str(p.shape)}")
+        ax.plot(t, p, "-", color=colour, lw=1.6, label=str(label))
+    ax.set_xlabel("time step")
+    ax.set_ylabel(ylabel)
+    ax.set_title("One-step-ahead predictions" if title is None else title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, ncol=min(4, len(predictions) + 1), loc="upper left")
+    return ax
+
+
+def plot_gradient_norms(norms, ax=None, *, normalize: bool = True, title=None):
+    """``||u_t|| = ||dL/dh_t||`` against the steps back k = T - t (eq 8.4), one line per ``label -> norms : (T,)``.
+
+    ``norms[k]`` is the norm k steps back from the last state, as
+    ``lecture_code.recurrent.gradient_norms_through_time`` returns it; with ``normalize`` each
+    line is divided by its ``norms[0]``. Log y axis. Returns the axes.
+    """
+    if not isinstance(norms, dict) or not norms:
+        raise ValueError(f"norms must be a non-empty dict label -> (T,) array, got {type(norms).__name__}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    styles = ["o-", "s-", "^-", "d-", "v-"]
+    for (label, values), colour, style in zip(norms.items(), _COLOURS * len(norms), styles * len(norms)):
+        values = as_array(values, f"norms[{label!r}]")
+        if values.ndim != 1 or values.size < 1 or not (values > 0).all():
+            raise ValueError(
+                f"norms[{label!r}] must be positive norms of shape (T,), got shape {shape_str(values.shape)}")
+        shown = values / values[0] if normalize else values
+        ax.semilogy(np.arange(values.size), shown, style, color=colour, ms=3.5, lw=1.5, label=str(label))
+    ax.set_xlabel("steps back from the last state,  k = T − t")
+    ax.set_ylabel(r"$\|\mathbf{u}_t\| \,/\, \|\mathbf{u}_T\|$" if normalize else r"$\|\mathbf{u}_t\|$")
+    ax.set_title("The gradient through time" if title is None else title)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=8)
+    return ax

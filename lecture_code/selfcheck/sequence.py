@@ -1,0 +1,192 @@
+"""Chapter 8 self-checks: a convolution's matrix, BPTT for a scalar RNN, the RNN's state cotangents, a forget bias."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._stable import sigmoid
+from ._report import report as _report
+
+__all__ = ["conv_matrix_function", "scalar_bptt_function", "rnn_state_cotangents", "forget_bias_answer",
+           "FORGET_STEPS", "FORGET_KEEP"]
+
+FORGET_STEPS = 24  #: exercise 4: steps the cell must carry its gradient over ...
+FORGET_KEEP = 0.1  #: ... keeping at least this fraction of it
+
+
+def _callable(fn, what):
+    if not callable(fn):
+        raise ValueError(f"expected your function {what}, got {type(fn).__name__}")
+
+
+def _call(fn, args, what):
+    """``(result as a float array, None)``, or ``(None, hint)`` when the student's function raised or gave no array."""
+    try:
+        result = fn(*args)
+    except Exception as error:  # a student's function may fail in any way: report it
+        return None, f"calling {what} raised {type(error).__name__}: {error}"
+    try:
+        return np.asarray(result, dtype=np.float64), None
+    except (TypeError, ValueError):
+        return None, f"{what} should return a number or an array, got {type(result).__name__}"
+
+
+def _close(a, b):
+    return a.shape == b.shape and np.allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+# -- exercise 1: the matrix of a one-channel convolution (eq 8.1) ------------------------------------
+
+def _conv_matrix(w, length):
+    k = len(w)
+    J = np.zeros((length - k + 1, length))
+    for t in range(length - k + 1):
+        J[t, t:t + k] = w
+    return J
+
+
+def conv_matrix_function(matrix_fn) -> bool:
+    """Does ``matrix_fn(w, L)`` return the (L - K + 1, L) matrix J with y = J x for y_t = sum_k w_k x_{t+k}?"""
+    _callable(matrix_fn, "matrix_fn(w, L)")
+    rng = np.random.default_rng(80)
+    for k, length in [(3, 8), (1, 4), (4, 4), (2, 9), (5, 7)]:
+        w = rng.normal(size=k)
+        got, hint = _call(matrix_fn, (w.copy(), length), "matrix_fn(w, L)")
+        if hint is not None:
+            return _report(False, "", hint)
+        want = _conv_matrix(w, length)
+        if _close(got, want):
+            continue
+        if _close(got, _conv_matrix(w[::-1], length)) and k > 1:
+            hint = ("your matrix holds the kernel reversed: that is a true convolution; the layers here "
+                    "(and PyTorch's) correlate, y_t = sum_k w_k x_{t+k}, so row t reads w_1, ..., w_K from column t on")
+        elif _close(got, want.T):
+            m = length - k + 1
+            hint = f"your matrix is transposed: J maps x : ({length},) to y : ({m},), so it has shape ({m}, {length})"
+        elif got.ndim == 2 and got.shape != want.shape:
+            hint = (f"for K = {k}, L = {length} the matrix should have shape {want.shape} (one row per output "
+                    f"position, L - K + 1 of them without padding), got {got.shape}")
+        else:
+            hint = f"for K = {k}, L = {length} row t should hold w at columns t .. t + K - 1 and zeros elsewhere"
+        return _report(False, "", hint)
+    return _report(True, "a banded matrix: every row holds the same K weights, shifted one column per row", "")
+
+
+# -- exercise 2: BPTT for a scalar linear RNN (eq 8.4) -----------------------------------------------
+
+def _states(w, xs):
+    h = [0.0]
+    for x in xs:
+        h.append(w * h[-1] + x)
+    return np.array(h)  # h_0 .. h_T
+
+
+def _dhT_dw(w, xs):
+    h, T = _states(w, xs), len(xs)
+    return float(sum(w ** (T - t) * h[t - 1] for t in range(1, T + 1)))
+
+
+def scalar_bptt_function(grad_fn) -> bool:
+    """Does ``grad_fn(w, xs)`` return dh_T/dw for h_t = w h_{t-1} + x_t, h_0 = 0 (a sum over all T steps)?"""
+    _callable(grad_fn, "grad_fn(w, xs)")
+    rng = np.random.default_rng(81)
+    for w, T in [(0.5, 6), (-0.8, 5), (1.2, 4), (0.3, 1), (0.9, 10)]:
+        xs = rng.normal(size=T)
+        got, hint = _call(grad_fn, (w, xs.copy()), "grad_fn(w, xs)")
+        if hint is not None:
+            return _report(False, "", hint)
+        if got.size != 1:
+            return _report(False, "", f"grad_fn should return one number, got an array of shape {got.shape}")
+        got, want, h = float(got.ravel()[0]), _dhT_dw(w, xs), _states(w, xs)
+        if np.isclose(got, want, rtol=1e-9, atol=1e-12):
+            continue
+        if T > 1 and np.isclose(got, h[T - 1], rtol=1e-9, atol=1e-12):
+            hint = ("you return only the last step's term h_{T-1}: w is used at every step, so dh_T/dw sums "
+                    "u_t h_{t-1} over t = 1..T, with u_t = dh_T/dh_t = w^(T-t)")
+        elif T > 1 and np.isclose(got, sum(h[t - 1] for t in range(1, T + 1)), rtol=1e-9, atol=1e-12):
+            hint = "you sum h_{t-1} over t but forget the factor u_t = w^(T-t) that carries step t's effect to h_T"
+        elif T > 1 and np.isclose(got, w * want, rtol=1e-9, atol=1e-12):
+            hint = "one power of w too many: step T's term is h_{T-1} itself (u_T = 1), step t's is w^(T-t) h_{t-1}"
+        elif np.isclose(got, h[T], rtol=1e-9, atol=1e-12):
+            hint = "you return h_T; the exercise asks for its derivative dh_T/dw"
+        else:
+            hint = f"for w = {w}, T = {T} dh_T/dw is {want:.6f}, you return {got:.6f}"
+        return _report(False, "", hint)
+    return _report(True, "dh_T/dw = sum_t w^(T-t) h_{t-1}: one term per step that uses the shared weight", "")
+
+
+# -- exercise 3: the state cotangents of lc.RNN by hand (eq 8.4) -------------------------------------
+
+def _cotangents(h, W_hh, u_T, *, derivative=True, shift=1, transpose=True):
+    T = h.shape[0]
+    u = np.zeros_like(h)
+    u[-1] = u_T
+    W = W_hh.T if transpose else W_hh
+    for t in range(T - 2, -1, -1):
+        d = (1 - h[min(t + shift, T - 1)] ** 2) if derivative else 1.0
+        u[t] = W @ (d * u[t + 1])
+    return u
+
+
+def rnn_state_cotangents(cotangents_fn) -> bool:
+    """Does ``cotangents_fn(h, W_hh, u_T)`` return u : (T, H), u_t = dL/dh_t, for an RNN whose loss sees only h_T?
+
+    ``h : (T, H)`` holds h_1 .. h_T (``lc.RNN(...).states(x, theta)["h"]``); ``u_T = dL/dh_T : (H,)``.
+    """
+    _callable(cotangents_fn, "cotangents_fn(h, W_hh, u_T)")
+    rng = np.random.default_rng(82)
+    for T, H in [(5, 3), (4, 1), (1, 2), (7, 4)]:
+        h = np.tanh(rng.normal(size=(T, H)))
+        W_hh, u_T = rng.normal(size=(H, H)), rng.normal(size=H)
+        got, hint = _call(cotangents_fn, (h.copy(), W_hh.copy(), u_T.copy()), "cotangents_fn(h, W_hh, u_T)")
+        if hint is not None:
+            return _report(False, "", hint)
+        want = _cotangents(h, W_hh, u_T)
+        if _close(got, want):
+            continue
+        if got.shape != want.shape:
+            hint = f"for T = {T}, H = {H} return an array of shape ({T}, {H}), row t - 1 holding u_t, got {got.shape}"
+        elif _close(got, want[::-1]):
+            hint = "your rows are in reverse order: row 0 should hold u_1, the last row u_T"
+        elif _close(got, _cotangents(h, W_hh, u_T, derivative=False)):
+            hint = ("you skip tanh': going back from h_{t+1} to h_t passes through tanh, "
+                    "so multiply by (1 - h_{t+1}^2) first")
+        elif _close(got, _cotangents(h, W_hh, u_T, shift=0)):
+            hint = "tanh' belongs to the later step: u_t = W_hh^T ((1 - h_{t+1}^2) * u_{t+1}), not (1 - h_t^2)"
+        elif _close(got, _cotangents(h, W_hh, u_T, transpose=False)):
+            hint = "a VJP multiplies by the transposed matrix: u_t = W_hh^T (...), not W_hh (...)"
+        else:
+            hint = "start from u_T and apply u_t = W_hh^T ((1 - h_{t+1}^2) * u_{t+1}) for t = T-1 down to 1"
+        return _report(False, "", hint)
+    return _report(True, "u_t = W_hh^T ((1 - h_{t+1}^2) * u_{t+1}): BPTT is the reverse sweep through the "
+                         "unrolled cell", "")
+
+
+# -- exercise 4: the forget bias that keeps the gradient ---------------------------------------------
+
+def _logit(p):
+    return float(np.log(p) - np.log1p(-p))
+
+
+def forget_bias_answer(b) -> bool:
+    """Is ``b`` the smallest forget-gate bias with sigmoid(b)^FORGET_STEPS >= FORGET_KEEP (to within 0.01)?"""
+    if isinstance(b, bool) or not isinstance(b, (int, float, np.integer, np.floating)) or not np.isfinite(b):
+        raise ValueError(f"expected your answer b as one finite number, got {b!r}")
+    b = float(b)
+    gate = FORGET_KEEP ** (1 / FORGET_STEPS)
+    want = _logit(gate)
+    if abs(b - want) <= 0.01:
+        return _report(True, f"b = {want:.3f}: the gate f = sigmoid(b) = {gate:.4f}, "
+                             f"and {gate:.4f}^{FORGET_STEPS} = {FORGET_KEEP}", "")
+    if abs(b - gate) <= 0.01:
+        hint = f"{b:.4f} is the gate value f that is needed; the bias b is the z_f that gives it: b = log(f / (1 - f))"
+    elif abs(b - _logit(FORGET_KEEP)) <= 0.01:
+        hint = (f"the gradient is multiplied by f at each of the {FORGET_STEPS} steps: "
+                f"solve f^{FORGET_STEPS} = {FORGET_KEEP} for f first")
+    else:
+        kept = float(sigmoid(np.array(b)) ** FORGET_STEPS)
+        if kept < FORGET_KEEP:
+            hint = f"too small: sigmoid({b:.3f})^{FORGET_STEPS} = {kept:.4f} < {FORGET_KEEP}"
+        else:
+            hint = f"that is enough but not the smallest: sigmoid({b:.3f})^{FORGET_STEPS} = {kept:.4f} > {FORGET_KEEP}"
+    return _report(False, "", hint)
