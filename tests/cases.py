@@ -15,7 +15,7 @@ def chapter1_net():
     ])
 
 
-# name -> (factory, input width D)
+# name -> (factory, input width D; None: the layer's own d_in)
 CASES = {
     "Linear(3->5)": (lambda: lc.Linear(3, 5), 3),
     "Linear(1->1)": (lambda: lc.Linear(1, 1), 1),
@@ -34,6 +34,30 @@ CASES = {
     "mlp 3-4-3 softmax out": (lambda: lc.mlp([3, 4, 3], activation="sigmoid", output_activation="softmax"), 3),
     "nested f4 o f3 o f2 o f1": (chapter1_net, 4),
     "Sequential of activations": (lambda: lc.Sequential([lc.Tanh(), lc.Softmax(), lc.Identity()]), 3),
+    # chapter 8: convolutions on flattened signals and images (one channel, kernel 1, size 1 at the edges)
+    "Conv1D(2->3, K=3, L=7)": (lambda: lc.Conv1D(2, 3, 3, 7), None),
+    "Conv1D(1->2, K=4, L=6, padding=2)": (lambda: lc.Conv1D(1, 2, 4, 6, padding=2), None),
+    "Conv1D(1->1, K=1, L=1)": (lambda: lc.Conv1D(1, 1, 1, 1), None),
+    "Conv1D(1->1, K=L=5)": (lambda: lc.Conv1D(1, 1, 5, 5), None),
+    "Conv1D(3->1, K=2, L=4)": (lambda: lc.Conv1D(3, 1, 2, 4), None),
+    "Conv2D(2->2, K=3x2, 4x5)": (lambda: lc.Conv2D(2, 2, (3, 2), (4, 5)), None),
+    "Conv2D(1->2, K=3, 3x3, padding=1)": (lambda: lc.Conv2D(1, 2, 3, (3, 3), padding=1), None),
+    "Conv2D(1->1, K=1, 1x1)": (lambda: lc.Conv2D(1, 1, 1, (1, 1)), None),
+    "conv, relu, linear": (lambda: lc.Sequential([lc.Conv1D(1, 3, 3, 8), lc.ReLU(), lc.Linear(18, 2)]), None),
+    "conv2d, tanh, conv2d": (lambda: lc.Sequential([lc.Conv2D(1, 2, 2, (4, 4)), lc.Tanh(), lc.Conv2D(2, 1, 2, (3, 3))]), None),
+    # chapter 8: recurrent layers on flattened sequences (T = 1, H = 1, D_in = 1 at the edges)
+    "RNN(2->3, T=4)": (lambda: lc.RNN(2, 3, 4), None),
+    "RNN(2->3, T=4, all)": (lambda: lc.RNN(2, 3, 4, outputs="all"), None),
+    "RNN(1->1, T=1)": (lambda: lc.RNN(1, 1, 1), None),
+    "RNN(1->1, T=6)": (lambda: lc.RNN(1, 1, 6), None),
+    "RNN(3->2, T=1, all)": (lambda: lc.RNN(3, 2, 1, outputs="all"), None),
+    "LSTM(2->3, T=4)": (lambda: lc.LSTM(2, 3, 4), None),
+    "LSTM(2->3, T=4, all)": (lambda: lc.LSTM(2, 3, 4, outputs="all"), None),
+    "LSTM(1->1, T=1)": (lambda: lc.LSTM(1, 1, 1), None),
+    "LSTM(1->2, T=5, all)": (lambda: lc.LSTM(1, 2, 5, outputs="all"), None),
+    "rnn, linear head": (lambda: lc.Sequential([lc.RNN(1, 4, 6), lc.Linear(4, 1)]), None),
+    "lstm, linear head": (lambda: lc.Sequential([lc.LSTM(1, 3, 5), lc.Linear(3, 1)]), None),
+    "stacked rnn (all) -> lstm": (lambda: lc.Sequential([lc.RNN(2, 3, 4, outputs="all"), lc.LSTM(3, 2, 4)]), None),
 }
 
 NAMES = list(CASES)
@@ -43,6 +67,7 @@ def make(name, seed=0, batch=None):
     """(layer, theta, x) with seeded random parameters and input; x : (D,) or (batch, D)."""
     factory, d = CASES[name]
     layer = factory()
+    d = layer.d_in if d is None else d
     rng = np.random.default_rng(seed)
     theta = layer.init(rng)
     x = rng.normal(size=(d,) if batch is None else (batch, d))
@@ -51,3 +76,15 @@ def make(name, seed=0, batch=None):
 
 def out_size(layer, x):
     return layer.output_size(x.shape[-1])
+
+
+def has_lstm(layer):
+    """nn.LSTM on CUDA runs a fused cell with no forward-mode derivative and no vmap rule (torch.func)."""
+    return isinstance(layer, lc.LSTM) or (isinstance(layer, lc.Sequential) and any(map(has_lstm, layer.layers)))
+
+
+def flat(grads):
+    """Parameter trees (nested lists of dicts) as one vector, each dict's keys in sorted order."""
+    if isinstance(grads, dict):
+        return np.concatenate([np.ravel(grads[k]) for k in sorted(grads)]) if grads else np.zeros(0)
+    return np.concatenate([flat(g) for g in grads]) if grads else np.zeros(0)

@@ -8,14 +8,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 from numpy.testing import assert_allclose, assert_array_equal  # noqa: E402
 
 import lecture_code as lc  # noqa: E402
-from lecture_code import params, selfcheck, training  # noqa: E402
+from lecture_code import params, training  # noqa: E402
 from lecture_code import torch_bridge as tb  # noqa: E402
 from lecture_code.plotting import training as plots  # noqa: E402
 from lecture_code.selfcheck import training as checks  # noqa: E402

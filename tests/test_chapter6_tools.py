@@ -14,8 +14,6 @@ import torch.nn.functional as F  # noqa: E402
 from matplotlib.patches import Circle  # noqa: E402
 from numpy.testing import assert_allclose  # noqa: E402
 
-import lecture_code as lc  # noqa: E402
-from lecture_code import selfcheck  # noqa: E402
 from lecture_code import torch_bridge as tb  # noqa: E402
 from lecture_code.plotting import regularization as plots  # noqa: E402
 from lecture_code.selfcheck import regularization as checks  # noqa: E402

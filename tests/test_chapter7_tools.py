@@ -10,7 +10,7 @@ import pytest  # noqa: E402
 from numpy.testing import assert_allclose, assert_array_equal  # noqa: E402
 
 import lecture_code as lc  # noqa: E402
-from lecture_code import metrics, selfcheck  # noqa: E402
+from lecture_code import metrics  # noqa: E402
 from lecture_code.plotting import models as plots  # noqa: E402
 from lecture_code.selfcheck import models as checks  # noqa: E402
 

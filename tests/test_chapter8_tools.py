@@ -4,14 +4,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import LogNorm  # noqa: E402
 from numpy.testing import assert_allclose, assert_array_equal  # noqa: E402
 
 import lecture_code as lc  # noqa: E402
-from lecture_code import selfcheck  # noqa: E402
 from lecture_code.plotting import sequence as plots  # noqa: E402
 from lecture_code.recurrent import gradient_norms_through_time  # noqa: E402
 from lecture_code.selfcheck import sequence as checks  # noqa: E402

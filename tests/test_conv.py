@@ -1,4 +1,7 @@
-"""Conv1D and Conv2D (chapter 8): consistency, finite differences, torch.nn.functional.conv1d/conv2d, bad input."""
+"""Conv1D and Conv2D (chapter 8): against torch.nn.functional.conv1d/conv2d, their banded structure, bad input.
+
+The generic checks (consistency, finite differences, torch.func) run over these layers in
+tests/test_layers.py, whose cases (tests/cases.py) include them."""
 
 import numpy as np
 import pytest
@@ -6,175 +9,15 @@ import torch
 import torch.nn.functional as F
 from numpy.testing import assert_allclose
 
+from cases import flat
+
 import lecture_code as lc
 from lecture_code import torch_bridge as tb
 
 TIGHT = dict(rtol=1e-10, atol=1e-12)  # same arithmetic, different order: only rounding may differ
-FD = dict(rtol=1e-6, atol=1e-8)  # central differences with eps = 1e-6
-
-# name -> factory; size-1 edges: one channel, kernel 1, length 1, a kernel as long as the input
-CASES = {
-    "Conv1D(2->3, K=3, L=7)": lambda: lc.Conv1D(2, 3, 3, 7),
-    "Conv1D(1->2, K=4, L=6, padding=2)": lambda: lc.Conv1D(1, 2, 4, 6, padding=2),
-    "Conv1D(1->1, K=1, L=1)": lambda: lc.Conv1D(1, 1, 1, 1),
-    "Conv1D(1->1, K=L=5)": lambda: lc.Conv1D(1, 1, 5, 5),
-    "Conv1D(3->1, K=2, L=4)": lambda: lc.Conv1D(3, 1, 2, 4),
-    "Conv2D(2->2, K=3x2, 4x5)": lambda: lc.Conv2D(2, 2, (3, 2), (4, 5)),
-    "Conv2D(1->2, K=3, 3x3, padding=1)": lambda: lc.Conv2D(1, 2, 3, (3, 3), padding=1),
-    "Conv2D(1->1, K=1, 1x1)": lambda: lc.Conv2D(1, 1, 1, (1, 1)),
-    "conv, relu, linear": lambda: lc.Sequential([lc.Conv1D(1, 3, 3, 8), lc.ReLU(), lc.Linear(18, 2)]),
-    "conv2d, tanh, conv2d": lambda: lc.Sequential([lc.Conv2D(1, 2, 2, (4, 4)), lc.Tanh(), lc.Conv2D(2, 1, 2, (3, 3))]),
-}
-NAMES = list(CASES)
-
-
-def make(name, seed=0, batch=None):
-    """(layer, theta, x) with seeded random parameters and input; x : (D,) or (batch, D)."""
-    layer = CASES[name]()
-    rng = np.random.default_rng(seed)
-    theta = layer.init(rng)
-    x = rng.normal(size=(layer.d_in,) if batch is None else (batch, layer.d_in))
-    return layer, theta, x
-
-
-def out_size(layer):
-    return layer.output_size(layer.d_in)
-
-
-def flat(grads):
-    """Parameter gradients (nested lists of dicts) as one vector, in a fixed order."""
-    if isinstance(grads, dict):
-        return np.concatenate([np.ravel(grads[k]) for k in sorted(grads)]) if grads else np.zeros(0)
-    return np.concatenate([flat(g) for g in grads]) if grads else np.zeros(0)
-
-
-def arrays(theta, path=()):
-    if isinstance(theta, dict):
-        return [(path + (k,), theta[k]) for k in sorted(theta)]
-    return [item for i, t in enumerate(theta) for item in arrays(t, path + (i,))]
-
-
-def replace(theta, path, value):
-    if not path:
-        return value
-    if isinstance(theta, dict):
-        return {**theta, path[0]: replace(theta[path[0]], path[1:], value)}
-    return [(replace(t, path[1:], value) if i == path[0] else t) for i, t in enumerate(theta)]
-
-
-# -- consistency ------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_products_agree_with_the_dense_jacobian(name):
-    layer, theta, x = make(name)
-    rng = np.random.default_rng(1)
-    m, d = out_size(layer), x.shape[0]
-    v, u = rng.normal(size=d), rng.normal(size=m)
-    J = layer.jacobian(x, theta)
-    assert J.shape == (m, d)
-    Jv, (uJ, _) = layer.jvp(x, theta, v), layer.vjp(x, theta, u)
-    assert_allclose(Jv, J @ v, **TIGHT, err_msg=f"{name}: jvp != J v")
-    assert_allclose(uJ, J.T @ u, **TIGHT, err_msg=f"{name}: vjp != J^T u")
-    assert np.isclose(u @ Jv, uJ @ v, rtol=1e-12, atol=1e-13), f"{name}: <u, Jv> != <J^T u, v>"
-    assert_allclose(lc.jacobian_via_jvps(layer, x, theta), J, **TIGHT, err_msg=f"{name}: D JVPs")
-    assert_allclose(lc.jacobian_via_vjps(layer, x, theta), J, **TIGHT, err_msg=f"{name}: M VJPs")
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_a_batch_is_its_examples_side_by_side(name):
-    layer, theta, X = make(name, batch=3)
-    rng = np.random.default_rng(2)
-    V, U = rng.normal(size=X.shape), rng.normal(size=(3, out_size(layer)))
-    Y, JV, J = layer.forward(X, theta), layer.jvp(X, theta, V), layer.jacobian(X, theta)
-    UJ, grads = layer.vjp(X, theta, U)
-    summed = 0
-    for n in range(3):
-        assert_allclose(Y[n], layer.forward(X[n], theta), **TIGHT, err_msg=f"{name}: forward")
-        assert_allclose(JV[n], layer.jvp(X[n], theta, V[n]), **TIGHT, err_msg=f"{name}: jvp")
-        assert_allclose(J[n], layer.jacobian(X[n], theta), **TIGHT, err_msg=f"{name}: jacobian")
-        uj, g = layer.vjp(X[n], theta, U[n])
-        assert_allclose(UJ[n], uj, **TIGHT, err_msg=f"{name}: vjp")
-        summed = summed + flat(g)
-    assert_allclose(flat(grads), summed, **TIGHT, err_msg=f"{name}: parameter VJP must sum over the batch")
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_a_stack_of_tangents_at_one_point(name):
-    layer, theta, x = make(name)
-    rng = np.random.default_rng(3)
-    V, U = rng.normal(size=(4, x.shape[0])), rng.normal(size=(4, out_size(layer)))
-    UJ, grads = layer.vjp(x, theta, U)
-    assert_allclose(layer.jvp(x, theta, V), np.stack([layer.jvp(x, theta, v) for v in V]), **TIGHT)
-    assert_allclose(UJ, np.stack([layer.vjp(x, theta, u)[0] for u in U]), **TIGHT)
-    assert_allclose(flat(grads), sum(flat(layer.vjp(x, theta, u)[1]) for u in U), **TIGHT)
-
-
-# -- against central finite differences ------------------------------------------------------------
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_jacobian_matches_finite_differences(name):
-    layer, theta, x = make(name, seed=4)
-    numeric = lc.numerical_jacobian(lambda z: layer.forward(z, theta), x)
-    assert_allclose(layer.jacobian(x, theta), numeric, **FD, err_msg=f"{name}: dense Jacobian")
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_parameter_vjp_matches_finite_differences(name):
-    layer, theta, X = make(name, seed=5, batch=2)
-    U = np.random.default_rng(6).normal(size=(2, out_size(layer)))
-    _, grads = layer.vjp(X, theta, U)
-    numeric = []
-    for path, array in arrays(theta):
-        def g(a, path=path):
-            return np.sum(U * layer.forward(X, replace(theta, path, a)))
-        numeric.append(np.ravel(lc.numerical_jacobian(g, array)))
-    ours = np.concatenate([np.ravel(a) for _, a in arrays(grads)])
-    assert_allclose(ours, np.concatenate(numeric), **FD, err_msg=f"{name}: u^T df/dtheta")
 
 
 # -- against PyTorch, on every available device -----------------------------------------------------
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_matches_torch_func(name, device):
-    layer, theta, x = make(name, seed=7)
-    rng = np.random.default_rng(8)
-    v, u = rng.normal(size=x.shape[0]), rng.normal(size=out_size(layer))
-    module = tb.twin(layer, theta, device)
-    xt, vt, ut = (tb.to_torch(a, device) for a in (x, v, u))
-
-    assert_allclose(tb.to_numpy(module(xt)), layer.forward(x, theta), **TIGHT, err_msg="forward")
-    J = layer.jacobian(x, theta)
-    assert_allclose(tb.to_numpy(torch.func.jacrev(module)(xt)), J, **TIGHT, err_msg="jacrev")
-    assert_allclose(tb.to_numpy(torch.func.jacfwd(module)(xt)), J, **TIGHT, err_msg="jacfwd")
-    assert_allclose(tb.to_numpy(torch.autograd.functional.jacobian(module, xt)), J, **TIGHT, err_msg="autograd jacobian")
-    _, jv = torch.func.jvp(module, (xt,), (vt,))
-    assert_allclose(tb.to_numpy(jv), layer.jvp(x, theta, v), **TIGHT, err_msg="torch.func.jvp")
-
-    params = {k: p.detach() for k, p in module.named_parameters()}
-    _, pullback = torch.func.vjp(lambda xx, pp: torch.func.functional_call(module, pp, (xx,)), xt, params)
-    ux, uparams = pullback(ut)
-    ours_x, ours_theta = layer.vjp(x, theta, u)
-    assert_allclose(tb.to_numpy(ux), ours_x, **TIGHT, err_msg="torch.func.vjp, input")
-    for p, g in zip(module.parameters(), uparams.values()):
-        p.grad = g
-    assert_allclose(flat(tb.thetas_of(layer, module, grad=True)), flat(ours_theta), **TIGHT,
-                    err_msg="torch.func.vjp, parameters")
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_batch_vjp_matches_torch_autograd(name, device):
-    layer, theta, X = make(name, seed=9, batch=5)
-    U = np.random.default_rng(10).normal(size=(5, out_size(layer)))
-    module = tb.twin(layer, theta, device)
-    Xt = tb.to_torch(X, device, requires_grad=True)
-    (module(Xt) * tb.to_torch(U, device)).sum().backward()
-    UJ, grads = layer.vjp(X, theta, U)
-    assert_allclose(tb.to_numpy(Xt.grad), UJ, **TIGHT, err_msg="input cotangents")
-    assert_allclose(flat(tb.thetas_of(layer, module, grad=True)), flat(grads), **TIGHT,
-                    err_msg="parameter cotangents summed over the batch")
 
 
 def test_conv1d_is_torch_functional_conv1d_on_the_unflattened_signal(device):

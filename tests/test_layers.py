@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch
-from cases import NAMES, make, out_size
+from cases import NAMES, flat, has_lstm, make, out_size
 from numpy.testing import assert_allclose
 
 import lecture_code as lc
@@ -11,13 +11,6 @@ from lecture_code import torch_bridge as tb
 
 TIGHT = dict(rtol=1e-10, atol=1e-12)  # same arithmetic, different order: only rounding may differ
 FD = dict(rtol=1e-6, atol=1e-8)  # central differences with eps = 1e-6
-
-
-def flat(grads):
-    """Parameter gradients (nested lists of dicts) as one vector, in a fixed order."""
-    if isinstance(grads, dict):
-        return np.concatenate([np.ravel(grads[k]) for k in sorted(grads)]) if grads else np.zeros(0)
-    return np.concatenate([flat(g) for g in grads]) if grads else np.zeros(0)
 
 
 def scaled(thetas, a):
@@ -130,6 +123,14 @@ def test_matches_torch_func(name, device):
 
     assert_allclose(tb.to_numpy(module(xt)), layer.forward(x, theta), **TIGHT, err_msg="forward")
     J = layer.jacobian(x, theta)
+    if device == "cuda" and has_lstm(layer):  # autograd only: see cases.has_lstm
+        assert_allclose(tb.to_numpy(torch.autograd.functional.jacobian(module, xt)), J, **TIGHT, err_msg="jacobian")
+        xg = xt.clone().requires_grad_()
+        (module(xg) * ut).sum().backward()
+        assert_allclose(tb.to_numpy(xg.grad), layer.vjp(x, theta, u)[0], **TIGHT, err_msg="autograd, input")
+        assert_allclose(flat(tb.thetas_of(layer, module, grad=True)), flat(layer.vjp(x, theta, u)[1]), **TIGHT,
+                        err_msg="autograd, parameters")
+        return
     assert_allclose(tb.to_numpy(torch.func.jacrev(module)(xt)), J, **TIGHT, err_msg="jacrev")
     assert_allclose(tb.to_numpy(torch.func.jacfwd(module)(xt)), J, **TIGHT, err_msg="jacfwd")
     assert_allclose(tb.to_numpy(torch.autograd.functional.jacobian(module, xt)), J, **TIGHT,
