@@ -54,3 +54,17 @@ def rng_from(rng) -> np.random.Generator:
     if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and rng >= 0):
         return np.random.default_rng(rng)
     raise ValueError(f"rng must be a numpy.random.Generator, a seed >= 0 or None, got {rng!r}")
+
+
+def param_dict(layer, theta, expected: dict) -> dict:
+    """``theta`` as a dict of float arrays with exactly the keys and shapes of ``expected``, else ``ValueError``."""
+    if not isinstance(theta, dict) or set(theta) != set(expected):
+        got = sorted(theta) if isinstance(theta, dict) else type(theta).__name__
+        raise ValueError(f"{layer!r} expects theta as a dict with keys {sorted(expected)}, got {got}")
+    checked = {}
+    for key, shape in expected.items():
+        arr = as_array(theta[key], f"theta['{key}']")
+        if arr.shape != shape:
+            raise ValueError(f"{layer!r} expects theta['{key}'] of shape {shape_str(shape)}, got {shape_str(arr.shape)}")
+        checked[key] = arr
+    return checked

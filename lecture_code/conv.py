@@ -32,29 +32,13 @@ import itertools
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._validate import as_array, positive_int, rng_from, shape_str
+from ._validate import as_array, param_dict, positive_int, rng_from, shape_str
 from .layers import Layer
 
 __all__ = ["Conv1D", "Conv2D"]
 
 
 # -- helpers shared with lecture_code.recurrent -------------------------------------------------------
-
-
-def check_params(layer, theta, expected: dict) -> dict:
-    """``theta`` as a dict of float arrays with exactly the keys and shapes of ``expected``, else ValueError."""
-    if not isinstance(theta, dict) or set(theta) != set(expected):
-        got = sorted(theta) if isinstance(theta, dict) else type(theta).__name__
-        raise ValueError(f"{layer!r} expects theta as a dict with keys {sorted(expected)}, got {got}")
-    checked = {}
-    for key, shape in expected.items():
-        arr = as_array(theta[key], f"theta['{key}']")
-        if arr.shape != shape:
-            raise ValueError(
-                f"{layer!r} expects theta['{key}'] of shape {shape_str(shape)}, got {shape_str(arr.shape)}"
-            )
-        checked[key] = arr
-    return checked
 
 
 def check_flat_x(layer, x, name: str, what: str) -> np.ndarray:
@@ -115,7 +99,7 @@ class _Conv(Layer):
         }
 
     def _check_theta(self, theta):
-        return check_params(self, theta, {"W": (self.c_out, self.c_in, *self.kernel), "b": (self.c_out,)})
+        return param_dict(self, theta, {"W": (self.c_out, self.c_in, *self.kernel), "b": (self.c_out,)})
 
     def _check_x(self, x, name: str = "x") -> np.ndarray:
         return check_flat_x(self, x, name, f"{self._layout} = {shape_str(self.in_shape)}")

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._stable import sigmoid, softmax
-from ._validate import as_array, positive_int, rng_from, shape_str
+from ._validate import as_array, param_dict, positive_int, rng_from, shape_str
 
 
 class Layer:
@@ -146,19 +146,7 @@ class Linear(Layer):
         }
 
     def _check_theta(self, theta):
-        expected = {"W": (self.d_out, self.d_in), "b": (self.d_out,)}
-        if not isinstance(theta, dict) or set(theta) != set(expected):
-            got = sorted(theta) if isinstance(theta, dict) else type(theta).__name__
-            raise ValueError(f"{self!r} expects theta as a dict with keys ['W', 'b'], got {got}")
-        checked = {}
-        for key, shape in expected.items():
-            arr = as_array(theta[key], f"theta['{key}']")
-            if arr.shape != shape:
-                raise ValueError(
-                    f"{self!r} expects theta['{key}'] of shape {shape_str(shape)}, got {shape_str(arr.shape)}"
-                )
-            checked[key] = arr
-        return checked
+        return param_dict(self, theta, {"W": (self.d_out, self.d_in), "b": (self.d_out,)})
 
     def _forward(self, x, theta):
         return x @ theta["W"].T + theta["b"]

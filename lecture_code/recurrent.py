@@ -40,8 +40,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import positive_int, rng_from, shape_str
-from .conv import check_flat_x, check_params, jacobian_from_jvps
+from ._validate import param_dict, positive_int, rng_from, shape_str
+from .conv import check_flat_x, jacobian_from_jvps
 from .layers import Layer
 from .losses import Loss
 
@@ -88,7 +88,7 @@ class _Recurrent(Layer):
         return {"W_ih": (gh, self.input_size), "W_hh": (gh, self.hidden_size), "b_ih": (gh,), "b_hh": (gh,)}
 
     def _check_theta(self, theta):
-        return check_params(self, theta, self._shapes())
+        return param_dict(self, theta, self._shapes())
 
     def _check_x(self, x, name: str = "x") -> np.ndarray:
         what = (f"sequences of T = {self.seq_len} steps of D_in = {self.input_size} features, "

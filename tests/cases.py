@@ -88,3 +88,12 @@ def flat(grads):
     if isinstance(grads, dict):
         return np.concatenate([np.ravel(grads[k]) for k in sorted(grads)]) if grads else np.zeros(0)
     return np.concatenate([flat(g) for g in grads]) if grads else np.zeros(0)
+
+
+def banded_matrix(w, length):
+    """The (L - K + 1, L) matrix of a one-channel valid cross-correlation with kernel w, written out."""
+    k = len(w)
+    J = np.zeros((length - k + 1, length))
+    for t in range(length - k + 1):
+        J[t, t:t + k] = w
+    return J

@@ -9,6 +9,8 @@ import pytest  # noqa: E402
 from matplotlib.colors import LogNorm  # noqa: E402
 from numpy.testing import assert_allclose, assert_array_equal  # noqa: E402
 
+from cases import banded_matrix  # noqa: E402
+
 import lecture_code as lc  # noqa: E402
 from lecture_code.plotting import sequence as plots  # noqa: E402
 from lecture_code.recurrent import gradient_norms_through_time  # noqa: E402
@@ -101,27 +103,20 @@ def test_figures_reject_bad_input(call, message):
 
 # -- self-checks -------------------------------------------------------------------------------------
 
-def conv_matrix(w, L):
-    K = len(w)
-    J = np.zeros((L - K + 1, L))
-    for t in range(L - K + 1):
-        J[t, t:t + K] = w
-    return J
-
 
 def test_conv_matrix_check_accepts_the_banded_matrix_and_matches_conv1d(capsys):
-    assert checks.conv_matrix_function(conv_matrix)
+    assert checks.conv_matrix_function(banded_matrix)
     assert capsys.readouterr().out.startswith("Correct:")
     layer = lc.Conv1D(1, 1, 4, 9)
     theta = layer.init(5)
-    assert_allclose(conv_matrix(theta["W"][0, 0], 9), layer.jacobian(np.zeros(9), theta), rtol=0, atol=0)
+    assert_allclose(banded_matrix(theta["W"][0, 0], 9), layer.jacobian(np.zeros(9), theta), rtol=0, atol=0)
 
 
 @pytest.mark.parametrize("wrong, hint", [
-    (lambda w, L: conv_matrix(w[::-1], L), "kernel reversed"),
-    (lambda w, L: conv_matrix(w, L).T, "transposed"),
-    (lambda w, L: np.pad(conv_matrix(w, L), ((0, len(w) - 1), (0, 0))), "should have shape"),
-    (lambda w, L: 2 * conv_matrix(w, L), "row t should hold w"),
+    (lambda w, L: banded_matrix(w[::-1], L), "kernel reversed"),
+    (lambda w, L: banded_matrix(w, L).T, "transposed"),
+    (lambda w, L: np.pad(banded_matrix(w, L), ((0, len(w) - 1), (0, 0))), "should have shape"),
+    (lambda w, L: 2 * banded_matrix(w, L), "row t should hold w"),
     (lambda w, L: 1 / 0, "raised ZeroDivisionError"),
 ])
 def test_conv_matrix_check_names_the_mistake(wrong, hint, capsys):

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from numpy.testing import assert_allclose
 
-from cases import flat
+from cases import banded_matrix, flat
 
 import lecture_code as lc
 from lecture_code import torch_bridge as tb
@@ -70,21 +70,12 @@ def test_backprop_through_a_conv_net_matches_torch_and_finite_differences(device
 # -- what a convolution is: a banded, weight-shared linear map --------------------------------------
 
 
-def toeplitz(w, length):
-    """The (L - K + 1, L) matrix of a one-channel valid cross-correlation with kernel w, written out."""
-    k = len(w)
-    J = np.zeros((length - k + 1, length))
-    for t in range(length - k + 1):
-        J[t, t:t + k] = w
-    return J
-
-
 def test_one_channel_jacobian_is_the_banded_matrix_of_its_kernel():
     layer = lc.Conv1D(1, 1, 3, 10)
     theta = layer.init(18)
     x = np.random.default_rng(19).normal(size=10)
     J = layer.jacobian(x, theta)
-    assert_allclose(J, toeplitz(theta["W"][0, 0], 10), rtol=0, atol=0, err_msg="J is not the kernel's banded matrix")
+    assert_allclose(J, banded_matrix(theta["W"][0, 0], 10), rtol=0, atol=0, err_msg="J is not the kernel's banded matrix")
     assert_allclose(layer.forward(x, theta), J @ x + theta["b"][0], **TIGHT, err_msg="y = J x + b")
     assert_allclose(layer.jacobian(2.0 * x + 1.0, theta), J, rtol=0, atol=0, err_msg="J depends on x")
 
@@ -95,7 +86,7 @@ def test_multichannel_jacobian_is_a_grid_of_banded_blocks():
     J = layer.jacobian(np.zeros(12), theta).reshape(3, 4, 2, 6)   # (C_out, L_out, C_in, L)
     for o in range(3):
         for c in range(2):
-            assert_allclose(J[o, :, c, :], toeplitz(theta["W"][o, c], 6), rtol=0, atol=0, err_msg=f"block ({o}, {c})")
+            assert_allclose(J[o, :, c, :], banded_matrix(theta["W"][o, c], 6), rtol=0, atol=0, err_msg=f"block ({o}, {c})")
 
 
 def test_one_channel_vjps_are_a_full_convolution_and_a_correlation():

@@ -1,6 +1,8 @@
-"""What every self-check shares: one printed verdict line and a checked list of widths."""
+"""What every self-check shares: one printed verdict line, a checked list of widths, safe calls of the answer."""
 
 from __future__ import annotations
+
+import numpy as np
 
 from .._validate import positive_int
 
@@ -16,3 +18,33 @@ def sizes(widths) -> list:
     if not isinstance(widths, (list, tuple)) or len(widths) < 2:
         raise ValueError(f"expected a list of at least two layer widths, got {widths!r}")
     return [positive_int(s, f"sizes[{i}]") for i, s in enumerate(widths)]
+
+
+def require_callable(fn, what: str) -> None:
+    """``ValueError`` unless ``fn`` (the student's answer) is a function."""
+    if not callable(fn):
+        raise ValueError(f"expected your function {what}, got {type(fn).__name__}")
+
+
+def call(fn, args, what: str):
+    """``(result, None)``, or ``(None, hint)`` when the student's function raised.
+
+    Floating-point warnings are silenced: a naive answer that overflows is reported by
+    the check that follows, not warned about.
+    """
+    try:
+        with np.errstate(all="ignore"):
+            return fn(*args), None
+    except Exception as error:  # a student's function may fail in any way: report it
+        return None, f"calling {what} raised {type(error).__name__}: {error}"
+
+
+def call_array(fn, args, what: str):
+    """``(result as a float array, None)``, or ``(None, hint)`` when the function raised or gave no array."""
+    result, hint = call(fn, args, what)
+    if hint is not None:
+        return None, hint
+    try:
+        return np.asarray(result, dtype=np.float64), None
+    except (TypeError, ValueError):
+        return None, f"{what} should return a number or an array, got {type(result).__name__}"

@@ -5,17 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._stable import sigmoid
-from ._report import report as _report
+from ._report import call, report as _report
 
 __all__ = ["eq15_gradients", "activation_vjp", "batch_linear_vjp"]
-
-
-def _call(fn, args, what):
-    """``(result, None)``, or ``(None, hint)`` when the student's function raised."""
-    try:
-        return fn(*args), None
-    except Exception as error:  # a student's function may fail in any way: report it
-        return None, f"calling {what} raised {type(error).__name__}: {error}"
 
 
 def _arrays(result, n, what):
@@ -67,7 +59,7 @@ def eq15_gradients(grads_fn) -> bool:
     if not callable(grads_fn):
         raise ValueError(f"expected your gradient function grads_fn(W1, W2, x, y), got {type(grads_fn).__name__}")
     for W1, W2, x, y in _eq15_cases():
-        result, hint = _call(grads_fn, (W1.copy(), W2.copy(), x.copy(), y.copy()), "grads_fn(W1, W2, x, y)")
+        result, hint = call(grads_fn, (W1.copy(), W2.copy(), x.copy(), y.copy()), "grads_fn(W1, W2, x, y)")
         if hint is None:
             result, hint = _arrays(result, 2, "grads_fn")
         if hint is not None:
@@ -119,7 +111,7 @@ def activation_vjp(vjp_fn, activation: str = "tanh") -> bool:
     rng = np.random.default_rng(7)
     for x in (rng.uniform(-3, 3, size=5), rng.uniform(-3, 3, size=(4, 3))):
         u = rng.normal(size=x.shape)
-        result, hint = _call(vjp_fn, (x.copy(), u.copy()), "vjp_fn(x, u)")
+        result, hint = call(vjp_fn, (x.copy(), u.copy()), "vjp_fn(x, u)")
         if hint is not None:
             return _report(False, "", hint)
         try:
@@ -161,7 +153,7 @@ def batch_linear_vjp(vjp_fn) -> bool:
     rng = np.random.default_rng(8)
     for n, d, m in [(5, 3, 2), (4, 3, 3), (1, 2, 4)]:
         X, W, U = rng.normal(size=(n, d)), rng.normal(size=(m, d)), rng.normal(size=(n, m)) / n
-        result, hint = _call(vjp_fn, (X.copy(), W.copy(), U.copy()), "vjp_fn(X, W, U)")
+        result, hint = call(vjp_fn, (X.copy(), W.copy(), U.copy()), "vjp_fn(X, W, U)")
         if hint is None:
             result, hint = _arrays(result, 3, "vjp_fn")
         if hint is not None:

@@ -5,27 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._stable import softmax as _softmax
-from ._report import report as _report
+from ._report import call_array, report as _report, require_callable
 
 __all__ = ["r2_function", "confusion_matrix_function", "OUTPUT_LAYER_TASKS", "output_layers", "stable_softmax"]
-
-
-def _call(fn, args, what):
-    """``(result as a float array, None)``, or ``(None, hint)`` when the student's function raised or gave no array."""
-    try:
-        with np.errstate(all="ignore"):  # a naive answer may overflow: that is reported, not warned
-            result = fn(*args)
-    except Exception as error:  # a student's function may fail in any way: report it
-        return None, f"calling {what} raised {type(error).__name__}: {error}"
-    try:
-        return np.asarray(result, dtype=np.float64), None
-    except (TypeError, ValueError):
-        return None, f"{what} should return a number or an array, got {type(result).__name__}"
-
-
-def _callable(fn, what):
-    if not callable(fn):
-        raise ValueError(f"expected your function {what}, got {type(fn).__name__}")
 
 
 # -- exercise 1: R^2 ---------------------------------------------------------------------------------
@@ -36,7 +18,7 @@ def _r2(t, p):
 
 def r2_function(r2_fn) -> bool:
     """Does ``r2_fn(y_true, y_pred)`` return 1 - sum (y - y_hat)^2 / sum (y - mean(y))^2 for y : (N,)?"""
-    _callable(r2_fn, "r2_fn(y_true, y_pred)")
+    require_callable(r2_fn, "r2_fn(y_true, y_pred)")
     rng = np.random.default_rng(70)
     y = rng.normal(30.0, 10.0, size=40)
     cases = [  # (y_true, y_pred, what it is)
@@ -47,7 +29,7 @@ def r2_function(r2_fn) -> bool:
         (y, y[::-1].copy(), "a prediction worse than the mean"),
     ]
     for t, p, what in cases:
-        got, hint = _call(r2_fn, (t.copy(), p.copy()), "r2_fn(y_true, y_pred)")
+        got, hint = call_array(r2_fn, (t.copy(), p.copy()), "r2_fn(y_true, y_pred)")
         if hint is not None:
             return _report(False, "", hint)
         if got.size != 1:
@@ -74,14 +56,14 @@ def r2_function(r2_fn) -> bool:
 
 def confusion_matrix_function(cm_fn) -> bool:
     """Does ``cm_fn(y_true, y_pred, n_classes)`` return C : (n_classes, n_classes), C[i, j] = #{true i, predicted j}?"""
-    _callable(cm_fn, "cm_fn(y_true, y_pred, n_classes)")
+    require_callable(cm_fn, "cm_fn(y_true, y_pred, n_classes)")
     rng = np.random.default_rng(71)
     t = rng.integers(0, 3, size=30)
     p = np.where(rng.random(30) < 0.6, t, rng.integers(0, 3, size=30))
     cases = [(t, p, 3, "three classes"), (np.array([0, 0, 1, 1, 1]), np.array([0, 1, 1, 1, 0]), 4,
                                            "four classes of which two never occur")]
     for t, p, c, what in cases:
-        got, hint = _call(cm_fn, (t.copy(), p.copy(), c), "cm_fn(y_true, y_pred, n_classes)")
+        got, hint = call_array(cm_fn, (t.copy(), p.copy(), c), "cm_fn(y_true, y_pred, n_classes)")
         if hint is not None:
             return _report(False, "", hint)
         want = np.zeros((c, c))
@@ -177,7 +159,7 @@ def output_layers(answers) -> bool:
 
 def stable_softmax(softmax_fn) -> bool:
     """Does ``softmax_fn(a)`` give S(a) (eq 34) over the last axis of a : (C,) or (N, C), finite for +-1000 logits?"""
-    _callable(softmax_fn, "softmax_fn(a)")
+    require_callable(softmax_fn, "softmax_fn(a)")
     cases = [
         (np.array([1.0, 2.0, 0.5]), "ordinary logits"),
         (np.array([[0.0, 1.0, -1.0], [2.0, 2.0, 2.0]]), "a batch of two rows"),
@@ -185,7 +167,7 @@ def stable_softmax(softmax_fn) -> bool:
         (np.array([[1000.0, 999.0], [-1000.0, -1001.0]]), "a batch whose rows differ by 2000"),
     ]
     for a, what in cases:
-        got, hint = _call(softmax_fn, (a.copy(),), "softmax_fn(a)")
+        got, hint = call_array(softmax_fn, (a.copy(),), "softmax_fn(a)")
         if hint is not None:
             return _report(False, "", hint)
         want = _softmax(a)

@@ -5,30 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from .._stable import sigmoid
-from ._report import report as _report
+from ._report import call_array, report as _report, require_callable
 
 __all__ = ["conv_matrix_function", "scalar_bptt_function", "rnn_state_cotangents", "forget_bias_answer",
            "FORGET_STEPS", "FORGET_KEEP"]
 
 FORGET_STEPS = 24  #: exercise 4: steps the cell must carry its gradient over ...
 FORGET_KEEP = 0.1  #: ... keeping at least this fraction of it
-
-
-def _callable(fn, what):
-    if not callable(fn):
-        raise ValueError(f"expected your function {what}, got {type(fn).__name__}")
-
-
-def _call(fn, args, what):
-    """``(result as a float array, None)``, or ``(None, hint)`` when the student's function raised or gave no array."""
-    try:
-        result = fn(*args)
-    except Exception as error:  # a student's function may fail in any way: report it
-        return None, f"calling {what} raised {type(error).__name__}: {error}"
-    try:
-        return np.asarray(result, dtype=np.float64), None
-    except (TypeError, ValueError):
-        return None, f"{what} should return a number or an array, got {type(result).__name__}"
 
 
 def _close(a, b):
@@ -47,11 +30,11 @@ def _conv_matrix(w, length):
 
 def conv_matrix_function(matrix_fn) -> bool:
     """Does ``matrix_fn(w, L)`` return the (L - K + 1, L) matrix J with y = J x for y_t = sum_k w_k x_{t+k}?"""
-    _callable(matrix_fn, "matrix_fn(w, L)")
+    require_callable(matrix_fn, "matrix_fn(w, L)")
     rng = np.random.default_rng(80)
     for k, length in [(3, 8), (1, 4), (4, 4), (2, 9), (5, 7)]:
         w = rng.normal(size=k)
-        got, hint = _call(matrix_fn, (w.copy(), length), "matrix_fn(w, L)")
+        got, hint = call_array(matrix_fn, (w.copy(), length), "matrix_fn(w, L)")
         if hint is not None:
             return _report(False, "", hint)
         want = _conv_matrix(w, length)
@@ -88,11 +71,11 @@ def _dhT_dw(w, xs):
 
 def scalar_bptt_function(grad_fn) -> bool:
     """Does ``grad_fn(w, xs)`` return dh_T/dw for h_t = w h_{t-1} + x_t, h_0 = 0 (a sum over all T steps)?"""
-    _callable(grad_fn, "grad_fn(w, xs)")
+    require_callable(grad_fn, "grad_fn(w, xs)")
     rng = np.random.default_rng(81)
     for w, T in [(0.5, 6), (-0.8, 5), (1.2, 4), (0.3, 1), (0.9, 10)]:
         xs = rng.normal(size=T)
-        got, hint = _call(grad_fn, (w, xs.copy()), "grad_fn(w, xs)")
+        got, hint = call_array(grad_fn, (w, xs.copy()), "grad_fn(w, xs)")
         if hint is not None:
             return _report(False, "", hint)
         if got.size != 1:
@@ -133,12 +116,12 @@ def rnn_state_cotangents(cotangents_fn) -> bool:
 
     ``h : (T, H)`` holds h_1 .. h_T (``lc.RNN(...).states(x, theta)["h"]``); ``u_T = dL/dh_T : (H,)``.
     """
-    _callable(cotangents_fn, "cotangents_fn(h, W_hh, u_T)")
+    require_callable(cotangents_fn, "cotangents_fn(h, W_hh, u_T)")
     rng = np.random.default_rng(82)
     for T, H in [(5, 3), (4, 1), (1, 2), (7, 4)]:
         h = np.tanh(rng.normal(size=(T, H)))
         W_hh, u_T = rng.normal(size=(H, H)), rng.normal(size=H)
-        got, hint = _call(cotangents_fn, (h.copy(), W_hh.copy(), u_T.copy()), "cotangents_fn(h, W_hh, u_T)")
+        got, hint = call_array(cotangents_fn, (h.copy(), W_hh.copy(), u_T.copy()), "cotangents_fn(h, W_hh, u_T)")
         if hint is not None:
             return _report(False, "", hint)
         want = _cotangents(h, W_hh, u_T)

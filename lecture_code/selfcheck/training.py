@@ -12,22 +12,9 @@ from ..data import fit_standardizer
 from ..params import flatten, leaves, tree_map
 from ..sequential import mlp
 from ..training import sgd_step, updates_per_epoch
-from ._report import report as _report
+from ._report import call, report as _report, require_callable
 
 __all__ = ["updates_count", "inverse_rate", "sgd_update", "standardization"]
-
-
-def _call(fn, args, what):
-    """``(result, None)``, or ``(None, hint)`` when the student's function raised."""
-    try:
-        return fn(*args), None
-    except Exception as error:  # a student's function may fail in any way: report it
-        return None, f"calling {what} raised {type(error).__name__}: {error}"
-
-
-def _callable(fn, what):
-    if not callable(fn):
-        raise ValueError(f"expected your function {what}, got {type(fn).__name__}")
 
 
 # -- exercise 1: updates per epoch (eqs 29, 30, 32) ---------------------------------------------------
@@ -42,9 +29,9 @@ def updates_count(count_fn) -> bool:
     1 for ``"batch"`` (eq 29), N for ``"stochastic"`` (eq 30), ceil(N / B) for
     ``"minibatch"`` (eq 32); ``batch_size`` is None for the first two.
     """
-    _callable(count_fn, "count_fn(n, regime, batch_size)")
+    require_callable(count_fn, "count_fn(n, regime, batch_size)")
     for n, regime, b in _UPDATE_CASES:
-        answer, hint = _call(count_fn, (n, regime, b), f"count_fn({n}, {regime!r}, {b})")
+        answer, hint = call(count_fn, (n, regime, b), f"count_fn({n}, {regime!r}, {b})")
         if hint is not None:
             return _report(False, "", hint)
         expected = updates_per_epoch(n, regime, b)
@@ -128,11 +115,11 @@ def sgd_update(update_fn) -> bool:
     ``thetas`` and ``grads``: a network's parameter tree (a list of dicts of arrays, one dict
     per layer; {} for a layer without parameters). The inputs must stay unchanged.
     """
-    _callable(update_fn, "update_fn(thetas, grads, lr)")
+    require_callable(update_fn, "update_fn(thetas, grads, lr)")
     for seed, lr in ((0, 0.1), (1, 0.035)):
         thetas, grads = _step_case(seed)
         kept_thetas, kept_grads = _copy(thetas), _copy(grads)
-        result, hint = _call(update_fn, (thetas, grads, lr), "update_fn(thetas, grads, lr)")
+        result, hint = call(update_fn, (thetas, grads, lr), "update_fn(thetas, grads, lr)")
         if hint is not None:
             return _report(False, "", hint)
         expected = sgd_step(kept_thetas, kept_grads, lr)
@@ -183,9 +170,9 @@ def standardization(standardize_fn) -> bool:
     standard deviation (ddof = 0) of that column **in X_train**, for both arrays, as
     ``lc.data.fit_standardizer(X_train).transform`` does.
     """
-    _callable(standardize_fn, "standardize_fn(X_train, X_other)")
+    require_callable(standardize_fn, "standardize_fn(X_train, X_other)")
     X_train, X_other = _standardization_case()
-    result, hint = _call(standardize_fn, (X_train.copy(), X_other.copy()), "standardize_fn(X_train, X_other)")
+    result, hint = call(standardize_fn, (X_train.copy(), X_other.copy()), "standardize_fn(X_train, X_other)")
     if hint is not None:
         return _report(False, "", hint)
     try:
