@@ -6,11 +6,11 @@ Importing the package imports NumPy only; ``lecture_code.torch_bridge``
 
 import importlib
 
-from . import data, initialization, losses, optimize, params, regularization, training
+from . import baselines, cost, data, initialization, losses, metrics, models, optimize, params, regularization, timing, training
 from .backprop import backprop
 from .conv import Conv1D, Conv2D
 from .jacobians import jacobian_via_jvps, jacobian_via_vjps
-from .layers import Dropout, Identity, Layer, Linear, ReLU, Sigmoid, Softmax, Tanh
+from .layers import Dropout, Elementwise, Identity, Layer, Linear, Param, ReLU, Sigmoid, Softmax, Tanh
 from .numerical import GradientCheck, check_gradients, numerical_jacobian
 from .recurrent import LSTM, RNN
 from .sequential import Sequential, mlp
@@ -27,8 +27,10 @@ def __getattr__(name):
 
 
 __all__ = [
-    "Layer", "Linear", "ReLU", "Sigmoid", "Tanh", "Softmax", "Identity", "Dropout",
+    "Layer", "Elementwise", "Param", "Linear", "ReLU", "Sigmoid", "Tanh", "Softmax", "Identity", "Dropout",
     "Conv1D", "Conv2D", "RNN", "LSTM",
     "Sequential", "mlp", "jacobian_via_jvps", "jacobian_via_vjps",
-    "losses", "params", "data", "initialization", "training", "optimize", "regularization", "backprop", "numerical_jacobian", "check_gradients", "GradientCheck",
+    "backprop", "numerical_jacobian", "check_gradients", "GradientCheck",
+    "losses", "params", "data", "initialization", "training", "optimize", "regularization",
+    "cost", "timing", "metrics", "models", "baselines",
 ]

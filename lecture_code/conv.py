@@ -32,35 +32,10 @@ import itertools
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._validate import as_array, param_dict, positive_int, rng_from, shape_str
-from .layers import Layer
+from ._validate import nonneg_int, positive_int, rng_from, shape_str
+from .layers import Layer, Param
 
 __all__ = ["Conv1D", "Conv2D"]
-
-
-# -- helpers shared with lecture_code.recurrent -------------------------------------------------------
-
-
-def check_flat_x(layer, x, name: str, what: str) -> np.ndarray:
-    """``x : (D,)`` or ``(N, D)`` with ``D = layer.d_in``; the error names the unflattened shape ``what``."""
-    x = as_array(x, name)
-    d = layer.d_in
-    if x.ndim not in (1, 2) or 0 in x.shape or x.shape[-1] != d:
-        raise ValueError(
-            f"{layer!r} expects {name} of shape ({d},) or (N, {d}): {what} flattened row-major, "
-            f"got {shape_str(x.shape)}"
-        )
-    return x
-
-
-def jacobian_from_jvps(layer, x, theta) -> np.ndarray:
-    """``J`` from the JVPs of the identity basis: x : (D,) -> (M, D); x : (N, D) -> (N, M, D)."""
-    d = x.shape[-1]
-    if x.ndim == 1:
-        return layer._jvp(x, theta, np.eye(d)).T
-    n = x.shape[0]
-    columns = layer._jvp(np.repeat(x, d, axis=0), theta, np.tile(np.eye(d), (n, 1)))
-    return columns.reshape(n, d, -1).transpose(0, 2, 1)
 
 
 # -- convolution over n spatial axes --------------------------------------------------------------------
@@ -70,13 +45,11 @@ class _Conv(Layer):
     """Cross-correlation over the last ``n`` axes of ``(C_in, *size)`` inputs, stride 1, zero padding ``p``."""
 
     def __init__(self, in_channels, out_channels, kernel, size, padding, name):
-        self.c_in = positive_int(in_channels, f"{name} in_channels")
-        self.c_out = positive_int(out_channels, f"{name} out_channels")
-        self.kernel = tuple(positive_int(k, f"{name} kernel_size") for k in kernel)
-        self.size = tuple(positive_int(s, f"{name} input size") for s in size)
-        if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
-            raise ValueError(f"{name} padding must be an integer >= 0, got {padding!r}")
-        self.padding = int(padding)
+        self.c_in = positive_int(in_channels, name, "in_channels")
+        self.c_out = positive_int(out_channels, name, "out_channels")
+        self.kernel = tuple(positive_int(k, name, "kernel_size") for k in kernel)
+        self.size = tuple(positive_int(s, name, "the input size") for s in size)
+        self.padding = nonneg_int(padding, name, "padding")
         padded = tuple(s + 2 * self.padding for s in self.size)
         if any(k > s for k, s in zip(self.kernel, padded)):
             raise ValueError(
@@ -89,20 +62,20 @@ class _Conv(Layer):
         self.d_in = int(np.prod(self.in_shape))
         self.d_out = int(np.prod(self.out_shape))
 
-    def init(self, rng=None) -> dict:
+    def param_spec(self) -> dict:
+        return {"W": Param((self.c_out, self.c_in, *self.kernel), "weight"), "b": Param((self.c_out,), "bias")}
+
+    def init(self, rng) -> dict:
         """W, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = C_in * kernel size: PyTorch's default for ``nn.Conv``."""
-        rng = rng_from(rng)
+        rng = rng_from(rng, f"{self!r}.init")
         bound = 1.0 / np.sqrt(self.c_in * np.prod(self.kernel))
         return {
             "W": rng.uniform(-bound, bound, size=(self.c_out, self.c_in, *self.kernel)),
             "b": rng.uniform(-bound, bound, size=self.c_out),
         }
 
-    def _check_theta(self, theta):
-        return param_dict(self, theta, {"W": (self.c_out, self.c_in, *self.kernel), "b": (self.c_out,)})
-
-    def _check_x(self, x, name: str = "x") -> np.ndarray:
-        return check_flat_x(self, x, name, f"{self._layout} = {shape_str(self.in_shape)}")
+    def _input_layout(self) -> str:
+        return f"{self._layout} = {shape_str(self.in_shape)} flattened row-major"
 
     # -- the three maps, on arrays (B, C, *size) ------------------------------------------------------
     def _windows(self, x):
@@ -126,9 +99,6 @@ class _Conv(Layer):
         y += theta["b"].reshape(-1, *([1] * len(self.size)))
         return y.reshape(x.shape[:-1] + (self.d_out,))
 
-    def _jacobian(self, x, theta):
-        return jacobian_from_jvps(self, x, theta)
-
     def _jvp(self, x, theta, v):
         # linear in x: J v is the convolution of v, without the bias
         return self._correlate(self._unflat(v, self.in_shape), theta["W"]).reshape(v.shape[:-1] + (self.d_out,))
@@ -136,19 +106,25 @@ class _Conv(Layer):
     def _vjp(self, x, theta, u):
         U = self._unflat(u, self.out_shape)  # (B, C_out, *out_size)
         X = self._unflat(np.broadcast_to(x, u.shape[:-1] + (self.d_in,)), self.in_shape)
-        n, p = len(self.size), self.padding
-        every = (slice(None), slice(None))  # all examples, all channels
-        # eq 8.2, input part: kernel offset k sends W[:, :, k]^T u_t back to the input t + k it read
-        x_bar = np.zeros((U.shape[0], self.c_in) + tuple(s + 2 * p for s in self.size))
-        for k in itertools.product(*(range(kk) for kk in self.kernel)):
-            back = np.moveaxis(np.tensordot(U, theta["W"][every + k], axes=([1], [0])), -1, 1)
-            x_bar[every + tuple(slice(kk, kk + s) for kk, s in zip(k, self.out_size))] += back
-        x_bar = x_bar[every + tuple(slice(p, p + s) for s in self.size)]  # the padding is not an input
         # parameter part: u correlated with the input patches, summed over the batch and the positions
-        spatial = list(range(2, 2 + n))
+        spatial = list(range(2, 2 + len(self.size)))
         W_bar = np.tensordot(U, self._windows(X), axes=([0] + spatial, [0] + spatial))
         b_bar = U.sum(axis=(0, *spatial))
-        return x_bar.reshape(u.shape[:-1] + (self.d_in,)), {"W": W_bar, "b": b_bar}
+        return self._x_bar(U, theta["W"], u.shape[:-1]), {"W": W_bar, "b": b_bar}
+
+    def _vjp_input(self, x, theta, u):
+        return self._x_bar(self._unflat(u, self.out_shape), theta["W"], u.shape[:-1])
+
+    def _x_bar(self, U, W, lead):
+        """eq 8.2, input part: kernel offset k sends W[:, :, k]^T u_t back to the input t + k it read."""
+        p = self.padding
+        every = (slice(None), slice(None))  # all examples, all channels
+        x_bar = np.zeros((U.shape[0], self.c_in) + tuple(s + 2 * p for s in self.size))
+        for k in itertools.product(*(range(kk) for kk in self.kernel)):
+            back = np.moveaxis(np.tensordot(U, W[every + k], axes=([1], [0])), -1, 1)
+            x_bar[every + tuple(slice(kk, kk + s) for kk, s in zip(k, self.out_size))] += back
+        x_bar = x_bar[every + tuple(slice(p, p + s) for s in self.size)]  # the padding is not an input
+        return x_bar.reshape(lead + (self.d_in,))
 
 
 class Conv1D(_Conv):

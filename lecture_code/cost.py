@@ -9,25 +9,17 @@ each but the last followed by an activation whose derivative needs no
 multiplication (ReLU, identity), as :func:`lecture_code.mlp` builds it;
 ``activations=False`` counts the bare chain of dense layers.
 
-:func:`jacobian_by` runs each strategy on a network, :func:`count_multiplies`
-runs it on arrays that count every scalar multiplication NumPy performs,
-and :func:`time_jacobians` measures their wall time.
+:func:`jacobian_by` runs each strategy on a network and :func:`count_multiplies`
+runs it on arrays that count every scalar multiplication NumPy performs;
+:mod:`lecture_code.timing` measures their wall time.
 """
 
 from __future__ import annotations
 
-import json
-import numbers
-import os
-import subprocess
-import sys
-import time
-
 import numpy as np
 
-from ._validate import positive_int, shape_str
-from .layers import Layer, Linear
-from .sequential import Sequential
+from ._validate import one_of, positive_int, shape_str
+from .layers import Layer
 
 MODES = ("forward", "reverse", "dense")
 ORDERS = ("right", "left")
@@ -36,8 +28,8 @@ ORDERS = ("right", "left")
 # -- exact counts from the widths ------------------------------------------------------
 def _sizes(sizes) -> list:
     if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
-        raise ValueError(f"expected a list of at least two layer widths [D, ..., M], got {sizes!r}")
-    return [positive_int(s, f"sizes[{i}]") for i, s in enumerate(sizes)]
+        raise ValueError(f"lecture_code.cost expects a list of at least two layer widths [D, ..., M], got {sizes!r}")
+    return [positive_int(s, "lecture_code.cost", f"sizes[{i}]") for i, s in enumerate(sizes)]
 
 
 def _linear(sizes) -> int:
@@ -49,9 +41,7 @@ def _hidden(sizes, activations) -> int:
 
 
 def _mode(mode) -> str:
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {list(MODES)}, got {mode!r}")
-    return mode
+    return one_of(mode, MODES, "lecture_code.cost", "mode")
 
 
 def forward_pass(sizes) -> int:
@@ -64,7 +54,7 @@ def jvps(sizes, k: int = 1, *, activations: bool = True) -> int:
 
     Per tangent: ``W_l v`` costs ``D_{l+1} D_l``, ``phi'(x_l) * v`` costs ``D_l``.
     """
-    sizes, k = _sizes(sizes), positive_int(k, "k")
+    sizes, k = _sizes(sizes), positive_int(k, "lecture_code.cost", "k")
     return k * (_linear(sizes) + _hidden(sizes, activations))
 
 
@@ -75,7 +65,7 @@ def vjps(sizes, k: int = 1, *, activations: bool = True, parameters: bool = Fals
     ``parameters=True`` adds the outer products ``u x_l^T`` that :meth:`Layer.vjp`
     also returns (the parameter part, eq 25), another ``D_{l+1} D_l`` per layer.
     """
-    sizes, k = _sizes(sizes), positive_int(k, "k")
+    sizes, k = _sizes(sizes), positive_int(k, "lecture_code.cost", "k")
     return k * (_linear(sizes) * (2 if parameters else 1) + _hidden(sizes, activations))
 
 
@@ -88,8 +78,7 @@ def dense_product(sizes, order: str = "right", *, activations: bool = True) -> i
     ``M * sum`` of every factor but the last.
     """
     sizes = _sizes(sizes)
-    if order not in ORDERS:
-        raise ValueError(f"order must be one of {list(ORDERS)}, got {order!r}")
+    one_of(order, ORDERS, "dense_product", "order")
     factors = []  # entries of each factor, in the order they act
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
         factors.append(a * b)
@@ -117,13 +106,6 @@ def jacobian(sizes, mode: str, *, activations: bool = True) -> int:
 
 
 # -- the strategies, run --------------------------------------------------------------
-def _leaves(layer, theta):
-    """``[(layer, theta), ...]`` with nested ``Sequential``s flattened, in the order the layers act."""
-    if isinstance(layer, Sequential):
-        return [leaf for sub, th in zip(layer.layers, theta) for leaf in _leaves(sub, th)]
-    return [(layer, theta)]
-
-
 def _run(leaves, x, mode, wrap, unwrap):
     """J : (M, D) by one strategy; ``wrap`` makes the arrays it computes with, ``unwrap`` plain views."""
     if mode == "forward":  # D JVPs as one stack: the one-hot tangents e_1..e_D go right to left (eq 13)
@@ -139,7 +121,7 @@ def _run(leaves, x, mode, wrap, unwrap):
     if mode == "reverse":  # M VJPs as one stack: e_1^T..e_M^T go left to right (eq 14), input part only
         U = wrap(np.eye(xs[-1].shape[0]))
         for (layer, theta), xk in reversed(pairs):
-            U = U @ theta["W"] if isinstance(layer, Linear) else layer._vjp(xk, theta, U)[0]
+            U = layer._vjp_input(xk, theta, U)
         return U
     # dense (eq 6): form every layer Jacobian (free), then multiply them right to left
     Js = [wrap(layer._jacobian(unwrap(xk), {k: unwrap(v) for k, v in theta.items()})) for (layer, theta), xk in pairs]
@@ -151,11 +133,12 @@ def _run(leaves, x, mode, wrap, unwrap):
 
 def _checked(net, thetas, x, mode):
     if not isinstance(net, Layer):
-        raise ValueError(f"expected a lecture_code Layer (a Sequential, say), got {type(net).__name__}")
+        raise ValueError(f"lecture_code.cost expects a lecture_code Layer (a Sequential, say), got {type(net).__name__}")
     x = net._check_x(x)
     if x.ndim != 1:
-        raise ValueError(f"a Jacobian is taken at one example x of shape (D,), got {shape_str(x.shape)}")
-    return _leaves(net, net._check_theta(thetas)), x, _mode(mode)
+        raise ValueError(f"lecture_code.cost takes a Jacobian at one example: it expects x of shape (D,), "
+                         f"got {shape_str(x.shape)}")
+    return net.leaves(net._check_theta(thetas)), x, _mode(mode)
 
 
 def jacobian_by(net, thetas, x, mode: str) -> np.ndarray:
@@ -212,59 +195,3 @@ def count_multiplies(net, thetas, x, mode: str):
     leaves = [(layer, {k: wrap(v) for k, v in theta.items()}) for layer, theta in leaves]
     J = _run(leaves, wrap(x), mode, wrap, lambda a: np.asarray(a).view(np.ndarray))
     return np.array(J.view(np.ndarray)), int(tally[0])
-
-
-def time_jacobians(sizes_list, modes=("forward", "reverse"), repeat: int = 3, threads: int = 1, seed: int = 0) -> dict:
-    """Seconds of :func:`jacobian_by` on ``mlp(sizes)`` for each widths list: ``{mode: [best of repeat, ...]}``.
-
-    Timed in a fresh Python process whose BLAS may use ``threads`` threads (one by
-    default): on a machine shared with other work, a multithreaded matrix product
-    waits for busy cores, and its timings say more about the load than about the
-    algorithm. The modes alternate within each repeat; x and the parameters are
-    drawn with ``seed``.
-    """
-    if not isinstance(sizes_list, (list, tuple)) or not sizes_list:
-        raise ValueError(f"expected a non-empty list of widths lists, got {sizes_list!r:.80}")
-    if not isinstance(modes, (list, tuple)) or not modes:
-        raise ValueError(f"modes must be a non-empty list drawn from {list(MODES)}, got {modes!r}")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
-    job = {
-        "sizes_list": [_sizes(sizes) for sizes in sizes_list],
-        "modes": [_mode(mode) for mode in modes],
-        "repeat": positive_int(repeat, "repeat"),
-        "seed": int(seed),
-    }
-    n = str(positive_int(threads, "threads"))
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # so the child imports this lecture_code
-    path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)
-    env = dict(os.environ, PYTHONPATH=path, OPENBLAS_NUM_THREADS=n, OMP_NUM_THREADS=n, MKL_NUM_THREADS=n)
-    done = subprocess.run(
-        [sys.executable, "-c", "from lecture_code.cost import _time_main; _time_main()"],
-        input=json.dumps(job), capture_output=True, text=True, env=env, check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"the timing process failed:\n{done.stderr[-2000:]}")
-    return json.loads(done.stdout)
-
-
-def _time_main():
-    """Run in the timing process: read the job from stdin, print ``{mode: [seconds, ...]}`` as JSON."""
-    from .sequential import mlp
-
-    job = json.loads(sys.stdin.read())
-    times = {mode: [] for mode in job["modes"]}
-    for sizes in job["sizes_list"]:
-        net = mlp(sizes)
-        thetas = net.init(job["seed"])
-        x = np.random.default_rng(job["seed"]).normal(size=sizes[0])
-        leaves, x, _ = _checked(net, thetas, x, "forward")
-        best = {mode: float("inf") for mode in job["modes"]}
-        for _ in range(job["repeat"]):
-            for mode in job["modes"]:
-                start = time.perf_counter()
-                _run(leaves, x, mode, lambda a: a, lambda a: a)
-                best[mode] = min(best[mode], time.perf_counter() - start)
-        for mode in job["modes"]:
-            times[mode].append(best[mode])
-    print(json.dumps(times))

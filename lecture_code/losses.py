@@ -10,6 +10,7 @@ cotangent ``u`` that starts the reverse sweep (eq 26).
 - ``huber(delta)``: 1/2 d^2 where |d| <= delta, else delta (|d| - delta/2)
 - ``softmax_cross_entropy``: -sum_c y_c log S(a)_c from logits a (eqs 34-35),
   gradient S(a) - y; y as integer labels ``(N,)`` or probability rows ``(N, C)``
+- ``loss_by_name(name)``: one of these by the name a hyperparameter table gives it
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._stable import log_softmax
-from ._validate import as_array, positive_float, shape_str
+from ._validate import as_array, one_of, positive_float, shape_str
 
 
 class Loss:
@@ -104,7 +105,7 @@ class Huber(Loss):
     """Quadratic for residuals |d| <= delta, linear beyond: sum of 1/2 d^2 or delta (|d| - delta/2)."""
 
     def __init__(self, delta: float = 1.0):
-        self.delta = positive_float(delta, "huber delta")
+        self.delta = positive_float(delta, "huber", "delta")
         self.name = f"huber(delta={self.delta:g})"
 
     def _per_example(self, y_hat, y):
@@ -120,7 +121,12 @@ def huber(delta: float = 1.0) -> Huber:
 
 
 class SoftmaxCrossEntropy(Loss):
-    """-sum_c y_c log S(a)_c from logits a (eqs 34-35); gradient S(a) - y, stable for any finite logits."""
+    """-sum_c y_c log S(a)_c from logits a (eqs 34-35); gradient S(a) - y.
+
+    Stable for any logits whose spread within a row, max - min, is a finite float64
+    (below 1.8e308): the logits are shifted by their row maximum before e^a is taken.
+    A wider spread, or a loss too large for float64, raises ``ValueError``.
+    """
 
     name = "softmax_cross_entropy"
 
@@ -153,8 +159,23 @@ class SoftmaxCrossEntropy(Loss):
                 f"{self.name} expects y as integer labels of shape {n_hint} or targets of shape "
                 f"{shape_str(logits.shape)} for logits of shape {shape_str(logits.shape)}, got {shape_str(y_arr.shape)}"
             )
+        with np.errstate(over="ignore", invalid="ignore"):
+            spread = logits.max(axis=-1) - logits.min(axis=-1)
+        if not np.isfinite(spread).all():
+            raise ValueError(
+                f"{self.name} expects logits whose spread max - min within a row is a finite float64 "
+                f"(below {np.finfo(np.float64).max:.2g}), got a row with max {logits.max():.3g} and min {logits.min():.3g}"
+            )
         single = logits.ndim == 1
         return np.atleast_2d(logits), np.atleast_2d(targets), single
+
+    def __call__(self, y_hat, y):
+        with np.errstate(over="ignore"):  # a mean beyond float64 is reported below
+            value, grad = super().__call__(y_hat, y)
+        if not np.isfinite(value):
+            raise ValueError(f"{self.name} expects a mean loss that float64 can hold, got {value}: the targets "
+                             f"put weight on logits about {np.finfo(np.float64).max:.2g} below their row's maximum")
+        return value, grad
 
     def _per_example(self, y_hat, y):
         log_p = log_softmax(y_hat)  # finite for any finite logits, so y_c log p_c is never 0 * inf
@@ -165,4 +186,19 @@ squared_error = SquaredError()
 mae = MAE()
 softmax_cross_entropy = SoftmaxCrossEntropy()
 
-__all__ = ["Loss", "squared_error", "mae", "huber", "Huber", "softmax_cross_entropy"]
+
+def loss_by_name(name: str, delta: float = 1.0) -> Loss:
+    """The loss a hyperparameter table names (``lc.models``): "mse", "mae", "huber" or "cross_entropy".
+
+    "mse" is ``squared_error``, 1/2 ||y - y_hat||^2 (eq 20): half the squared error, so its
+    gradient is y_hat - y, and the 1/2 changes only the scale of the learning rate; "mae" is
+    ``mae``; "huber" is ``huber(delta)`` (threshold ``delta > 0``); "cross_entropy" is
+    ``softmax_cross_entropy`` from logits (eqs 34-35). ``delta`` is used by "huber" only.
+    """
+    if name == "huber":
+        return huber(positive_float(delta, "loss_by_name", "delta"))
+    table = {"mse": squared_error, "mae": mae, "cross_entropy": softmax_cross_entropy}
+    return table[one_of(name, sorted([*table, "huber"]), "loss_by_name", "name")]
+
+
+__all__ = ["Loss", "squared_error", "mae", "huber", "Huber", "softmax_cross_entropy", "loss_by_name"]

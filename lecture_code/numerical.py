@@ -19,7 +19,7 @@ def numerical_jacobian(f, x, eps: float = 1e-6) -> np.ndarray:
     """
     if not callable(f):
         raise ValueError(f"numerical_jacobian expects a callable f, got {type(f).__name__}")
-    eps = positive_float(eps, "eps")
+    eps = positive_float(eps, "numerical_jacobian", "eps")
     x = as_array(x, "x")
     y0 = as_array(f(x), "f(x)")
     J = np.empty(y0.shape + x.shape)
@@ -28,20 +28,31 @@ def numerical_jacobian(f, x, eps: float = 1e-6) -> np.ndarray:
         step[j] = eps
         y_plus, y_minus = as_array(f(x + step), "f(x + eps)"), as_array(f(x - step), "f(x - eps)")
         if y_plus.shape != y0.shape or y_minus.shape != y0.shape:
-            raise ValueError(f"f changed its output shape from {shape_str(y0.shape)} to {shape_str(y_plus.shape)}")
+            raise ValueError(f"numerical_jacobian expects f to keep its output shape {shape_str(y0.shape)}, "
+                             f"got {shape_str(y_plus.shape)}")
         J[(...,) + j] = (y_plus - y_minus) / (2 * eps)
         step[j] = 0.0
     return J
 
 
+#: The rounding error of a central difference of L is about c * machine-eps * |L| / eps, with c of
+#: order one; this is the c that check_gradients allows for (a safety factor of ten and more).
+ROUNDING = 16.0
+
+
 @dataclass
 class GradientCheck:
-    """Result of :func:`check_gradients`: one row per parameter array, ``ok`` if all agree."""
+    """Result of :func:`check_gradients`: one row per parameter array, ``ok`` if all agree.
+
+    ``rounding`` is the part of the tolerance that covers the rounding error of the
+    difference quotient, ``ROUNDING * machine-eps * |L| / eps``.
+    """
 
     rows: list  # (name, shape, max |analytic - numerical|, worst ratio to the tolerance)
     ok: bool
     rtol: float
     atol: float
+    rounding: float = 0.0
 
     def __str__(self) -> str:
         lines = [f"{'parameter':<16}{'shape':<10}{'max abs error':>14}  agrees"]
@@ -56,18 +67,30 @@ def check_gradients(net, thetas, X, Y, loss, grads=None, *, eps: float = 1e-6,
     """Compare gradients of the loss with central differences of the loss itself.
 
     ``grads`` (shaped like ``thetas``) defaults to ``backprop(net, thetas, X, Y, loss)``;
-    pass your own to check them. An entry agrees if |g - g_num| <= atol + rtol |g_num|.
+    pass your own to check them. An entry g agrees with its central difference g_num if
+
+        |g - g_num| <= atol + rtol |g_num| + ROUNDING * machine-eps * |L| / eps.
+
+    The last term is the rounding error of the difference quotient: L(theta +- eps) are
+    each computed to a relative precision of a few machine-eps, so their difference, divided
+    by 2 eps, is uncertain by about machine-eps * |L| / eps. For a loss of order 1 it is
+    below ``atol``; for a large loss (a network far from its targets) it is what an exact
+    gradient can be off by. It does not grow with the gradient, so a wrong derivative,
+    which is off by a fraction of the gradient itself, still fails on ``rtol``.
     """
-    rtol, atol = positive_float(rtol, "rtol"), positive_float(atol, "atol")
-    _, own = backprop(net, thetas, X, Y, loss)  # also checks net, thetas, X, Y and loss
+    rtol = positive_float(rtol, "check_gradients", "rtol")
+    atol = positive_float(atol, "check_gradients", "atol")
+    eps = positive_float(eps, "check_gradients", "eps")
+    value, own = backprop(net, thetas, X, Y, loss)  # also checks net, thetas, X, Y and loss
     grads = own if grads is None else grads
     thetas = net._check_theta(thetas)  # float arrays, each layer's entries in its own order
     params, analytic = leaves(thetas), leaves(grads)
     if [name for name, _ in params] != [name for name, _ in analytic]:
         raise ValueError(
-            f"grads must be shaped like thetas: expected entries {[n for n, _ in params]}, "
+            f"check_gradients expects grads shaped like thetas: entries {[n for n, _ in params]}, "
             f"got {[n for n, _ in analytic]}"
         )
+    rounding = ROUNDING * np.finfo(np.float64).eps * abs(value) / eps
     flat = flatten(thetas)
     offsets = np.cumsum([0] + [np.size(a) for _, a in params])
     rows, ok = [], True
@@ -81,9 +104,10 @@ def check_gradients(net, thetas, X, Y, loss, grads=None, *, eps: float = 1e-6,
         numeric = numerical_jacobian(loss_of, np.asarray(original, dtype=np.float64), eps)
         given = as_array(given, f"grads {name}")
         if given.shape != numeric.shape:
-            raise ValueError(f"grads {name} should have shape {shape_str(numeric.shape)}, got {shape_str(given.shape)}")
+            raise ValueError(f"check_gradients expects grads {name} of shape {shape_str(numeric.shape)}, "
+                             f"got {shape_str(given.shape)}")
         err = np.abs(given - numeric)
-        ratio = float((err / (atol + rtol * np.abs(numeric))).max())
+        ratio = float((err / (atol + rtol * np.abs(numeric) + rounding)).max())
         rows.append((name, numeric.shape, float(err.max()), ratio))
         ok = ok and ratio <= 1.0
-    return GradientCheck(rows, ok, rtol, atol)
+    return GradientCheck(rows, ok, rtol, atol, rounding)

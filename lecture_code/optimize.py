@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import positive_int
+from ._validate import one_of, positive_float, positive_int
 from .backprop import backprop
 from .params import flatten, unflatten
 
@@ -38,9 +38,9 @@ def minimize(net, thetas, X, Y, loss, method: str = "CG", max_evaluations: int =
     Stops after ``max_evaluations`` evaluations of loss and gradient (SciPy's
     ``maxiter`` counts iterations, each of which may evaluate several times).
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
-    max_evaluations = positive_int(max_evaluations, "max_evaluations")
+    one_of(method, METHODS, "minimize", "method")
+    max_evaluations = positive_int(max_evaluations, "minimize", "max_evaluations")
+    gtol = positive_float(gtol, "minimize", "gtol")
     from scipy import optimize
 
     backprop(net, thetas, X, Y, loss)  # checks every input once, with clear messages

@@ -23,11 +23,11 @@ gates in PyTorch's order i, f, g, o)::
 Unrolled, either layer is a composition of T copies of one cell that share
 their parameters. Its VJP is backpropagation through time: one reverse sweep
 over t = T .. 1 that reuses the states stored by the forward pass. For the RNN,
-with ``a_t = dL/dz_t``::
+with ``z_bar_t = dL/dz_t``::
 
-    u_t = dL/dh_t = (cotangent of h_t from the output) + W_hh^T a_{t+1},
-    a_t = (1 - h_t^2) * u_t                                                   (eq 8.4)
-    dL/dW_ih = sum_t a_t x_t^T,  dL/dW_hh = sum_t a_t h_{t-1}^T,  dL/db = sum_t a_t
+    u_t = dL/dh_t = (cotangent of h_t from the output) + W_hh^T z_bar_{t+1},
+    z_bar_t = (1 - h_t^2) * u_t                                                   (eq 8.4)
+    dL/dW_ih = sum_t z_bar_t x_t^T,  dL/dW_hh = sum_t z_bar_t h_{t-1}^T,  dL/db = sum_t z_bar_t
 
 so ``u_t`` is ``u_T`` multiplied by ``T - t`` factors ``W_hh^T diag(1 - h^2)``: it
 shrinks geometrically when they are small (the vanishing gradient). The LSTM's
@@ -40,19 +40,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import param_dict, positive_int, rng_from, shape_str
-from .conv import check_flat_x, jacobian_from_jvps
-from .layers import Layer
+from ._stable import sigmoid
+from ._validate import as_array, finite_float, one_of, positive_int, rng_from, shape_str
+from .layers import Layer, Param
 from .losses import Loss
+from .sequential import Sequential
 
 __all__ = ["RNN", "LSTM", "gradient_norms_through_time"]
 
 OUTPUTS = ("last", "all")
-
-
-def sigmoid(z):
-    """1 / (1 + e^-z); z is clipped to +-700 first, so e^-z cannot overflow (sigmoid(700) is 1 in float64)."""
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -700.0, 700.0)))
 
 
 class _Recurrent(Layer):
@@ -62,12 +58,10 @@ class _Recurrent(Layer):
 
     def __init__(self, input_size: int, hidden_size: int, seq_len: int, outputs: str = "last"):
         name = type(self).__name__
-        self.input_size = positive_int(input_size, f"{name} input_size")
-        self.hidden_size = positive_int(hidden_size, f"{name} hidden_size")
-        self.seq_len = positive_int(seq_len, f"{name} seq_len")
-        if outputs not in OUTPUTS:
-            raise ValueError(f"{name} outputs must be 'last' (h_T) or 'all' (h_1 .. h_T), got {outputs!r}")
-        self.outputs = outputs
+        self.input_size = positive_int(input_size, name, "input_size")
+        self.hidden_size = positive_int(hidden_size, name, "hidden_size")
+        self.seq_len = positive_int(seq_len, name, "seq_len")
+        self.outputs = one_of(outputs, OUTPUTS, name, "outputs (h_T or h_1 .. h_T)")
         self.in_shape = (self.seq_len, self.input_size)
         self.out_shape = (self.hidden_size,) if outputs == "last" else (self.seq_len, self.hidden_size)
         self.d_in = self.seq_len * self.input_size
@@ -77,23 +71,20 @@ class _Recurrent(Layer):
         last = "" if self.outputs == "last" else ", outputs='all'"
         return f"{type(self).__name__}({self.input_size} -> {self.hidden_size}, T={self.seq_len}{last})"
 
-    def init(self, rng=None) -> dict:
-        """Every entry ~ U(-1/sqrt(H), 1/sqrt(H)), PyTorch's default for ``nn.RNN`` and ``nn.LSTM``."""
-        rng = rng_from(rng)
-        bound = 1.0 / np.sqrt(self.hidden_size)
-        return {key: rng.uniform(-bound, bound, size=shape) for key, shape in self._shapes().items()}
-
-    def _shapes(self) -> dict:
+    def param_spec(self) -> dict:
         gh = self.gates * self.hidden_size
-        return {"W_ih": (gh, self.input_size), "W_hh": (gh, self.hidden_size), "b_ih": (gh,), "b_hh": (gh,)}
+        return {"W_ih": Param((gh, self.input_size), "weight"), "W_hh": Param((gh, self.hidden_size), "weight"),
+                "b_ih": Param((gh,), "bias"), "b_hh": Param((gh,), "bias")}
 
-    def _check_theta(self, theta):
-        return param_dict(self, theta, self._shapes())
+    def init(self, rng) -> dict:
+        """Every entry ~ U(-1/sqrt(H), 1/sqrt(H)), PyTorch's default for ``nn.RNN`` and ``nn.LSTM``."""
+        rng = rng_from(rng, f"{self!r}.init")
+        bound = 1.0 / np.sqrt(self.hidden_size)
+        return {key: rng.uniform(-bound, bound, size=p.shape) for key, p in self.param_spec().items()}
 
-    def _check_x(self, x, name: str = "x") -> np.ndarray:
-        what = (f"sequences of T = {self.seq_len} steps of D_in = {self.input_size} features, "
-                f"(T, D_in) = {shape_str(self.in_shape)}")
-        return check_flat_x(self, x, name, what)
+    def _input_layout(self) -> str:
+        return (f"sequences of T = {self.seq_len} steps of D_in = {self.input_size} features, "
+                f"(T, D_in) = {shape_str(self.in_shape)} flattened row-major")
 
     # -- the unrolled sweeps, on arrays (B, T, D_in) --------------------------------------------------
     def _sweep(self, x, theta) -> dict:
@@ -110,32 +101,38 @@ class _Recurrent(Layer):
         y = h[:, -1] if self.outputs == "last" else h[:, 1:]
         return y.reshape(lead + (self.d_out,))
 
+    # -- primitives -------------------------------------------------------------------------------
     def _forward(self, x, theta):
         return self._output(self._sweep(x, theta)["h"], x.shape[:-1])
-
-    def _jacobian(self, x, theta):
-        return jacobian_from_jvps(self, x, theta)
 
     def _jvp(self, x, theta, v):
         store = self._sweep(x, theta)  # for x : (D,) and a stack v : (K, D) its batch of 1 broadcasts
         store["d"] = self._derivatives(store)
-        zx = v.reshape(-1, *self.in_shape) @ theta["W_ih"].T
-        dots = {"h": np.zeros((zx.shape[0], self.hidden_size)), "c": np.zeros((zx.shape[0], self.hidden_size))}
+        zx_dot = v.reshape(-1, *self.in_shape) @ theta["W_ih"].T
+        zero = np.zeros((zx_dot.shape[0], self.hidden_size))
+        dots = {"h": zero, "c": zero}  # the tangents h_dot, c_dot of the state, from h_0 = c_0 = 0
         h_dots = [dots["h"]]
         for t in range(self.seq_len):
-            self._tangent_step(store, t, zx[:, t] + dots["h"] @ theta["W_hh"].T, dots)
+            self._tangent_step(store, t, zx_dot[:, t] + dots["h"] @ theta["W_hh"].T, dots)
             h_dots.append(dots["h"])
         return self._output(np.stack(h_dots, axis=1), v.shape[:-1])
 
+    def _vjp(self, x, theta, u):
+        return self._bptt(self._sweep(x, theta), theta, u)[:2]
+
+    # -- shortcuts: the forward pass's states reused; no parameter part when it is not needed ------
     def _forward_vjp(self, x, theta):
         store = self._sweep(x, theta)
         return self._output(store["h"], x.shape[:-1]), lambda u: self._bptt(store, theta, u)[:2]
 
-    def _vjp(self, x, theta, u):
-        return self._forward_vjp(x, theta)[1](u)
+    def _vjp_input(self, x, theta, u):
+        return self._bptt(self._sweep(x, theta), theta, u, params=False)[0]
 
-    def _bptt(self, store, theta, u):
-        """Backpropagation through time (eq 8.4): ``(x_bar, theta_bar, u_states)``, u_states[:, t-1] = dL/dh_t."""
+    def _bptt(self, store, theta, u, params=True):
+        """Backpropagation through time (eq 8.4): ``(x_bar, theta_bar, u_states)``, u_states[:, t-1] = dL/dh_t.
+
+        With ``params=False`` theta_bar is None (the input part alone).
+        """
         U = u.reshape(-1, self.d_out)
         b = U.shape[0]
         if "d" not in store:
@@ -147,23 +144,26 @@ class _Recurrent(Layer):
             arriving[:, -1] = U
         else:
             arriving[:] = U.reshape(b, *self.out_shape)
-        A = np.empty((b, self.seq_len, self.gates * self.hidden_size))  # a_t = dL/dz_t
+        z_bar = np.empty((b, self.seq_len, self.gates * self.hidden_size))  # dL/dz_t at every step
         states = np.empty_like(arriving)
         carry = {"h": np.zeros((b, self.hidden_size)), "c": np.zeros((b, self.hidden_size))}
         for t in reversed(range(self.seq_len)):
             states[:, t] = arriving[:, t] + carry["h"]  # u_t: from the output and from step t + 1
-            A[:, t] = self._reverse_step(store, t, states[:, t], carry)
-            carry["h"] = A[:, t] @ theta["W_hh"]
+            z_bar[:, t] = self._reverse_step(store, t, states[:, t], carry)
+            carry["h"] = z_bar[:, t] @ theta["W_hh"]
+        x_bar = (z_bar @ theta["W_ih"]).reshape(u.shape[:-1] + (self.d_in,))
+        states = states.reshape(u.shape[:-1] + (self.seq_len, self.hidden_size))
+        if not params:
+            return x_bar, None, states
         # the shared parameters collect one term from every step (weight sharing)
-        A2 = A.reshape(-1, A.shape[-1])
-        grads = {
-            "W_ih": A2.T @ store["x"].reshape(-1, self.input_size),
-            "W_hh": A2.T @ store["h"][:, :-1].reshape(-1, self.hidden_size),
-            "b_ih": A2.sum(axis=0),
-            "b_hh": A2.sum(axis=0),
+        Z = z_bar.reshape(-1, z_bar.shape[-1])
+        theta_bar = {
+            "W_ih": Z.T @ store["x"].reshape(-1, self.input_size),
+            "W_hh": Z.T @ store["h"][:, :-1].reshape(-1, self.hidden_size),
+            "b_ih": Z.sum(axis=0),
+            "b_hh": Z.sum(axis=0),
         }
-        x_bar = (A @ theta["W_ih"]).reshape(u.shape[:-1] + (self.d_in,))
-        return x_bar, grads, states.reshape(u.shape[:-1] + (self.seq_len, self.hidden_size))
+        return x_bar, theta_bar, states
 
     # -- public extras for chapter 8 --------------------------------------------------------------------
     def states(self, x, theta) -> dict:
@@ -182,7 +182,7 @@ class _Recurrent(Layer):
         """
         x, theta = self._check_x(x), self._check_theta(theta)
         u = self._check_batch_like(x, u, "u", self.d_out, "state_cotangents")
-        return self._bptt(self._sweep(x, theta), theta, u)[2]
+        return self._bptt(self._sweep(x, theta), theta, u, params=False)[2]
 
 
 class RNN(_Recurrent):
@@ -208,7 +208,7 @@ class RNN(_Recurrent):
         dots["h"] = s["d"][:, t] * z_dot
 
     def _reverse_step(self, s, t, u_t, carry):
-        return s["d"][:, t] * u_t  # a_t = dL/dz_t
+        return s["d"][:, t] * u_t  # z_bar_t = dL/dz_t
 
     def _named(self, s):
         return {"h": s["h"][:, 1:]}
@@ -224,15 +224,13 @@ class LSTM(_Recurrent):
 
     gates = 4
 
-    def init(self, rng=None, forget_bias: float = 0.0) -> dict:
+    def init(self, rng, forget_bias: float = 0.0) -> dict:
         """PyTorch's default (entries ~ U(-1/sqrt(H), 1/sqrt(H))), plus ``forget_bias`` on the forget gate's ``b_ih``.
 
         A positive forget bias (1 or 2 are common) starts the forget gates f = sigmoid(z_f) near 1, so
         that the cell keeps its content, and its gradient, over many steps (chapter 8).
         """
-        if isinstance(forget_bias, bool) or not isinstance(forget_bias, (int, float, np.floating)) \
-                or not np.isfinite(forget_bias):
-            raise ValueError(f"{self!r}.init expects a finite number as forget_bias, got {forget_bias!r}")
+        forget_bias = finite_float(forget_bias, f"{self!r}.init", "forget_bias")
         theta = super().init(rng)
         theta["b_ih"][self.hidden_size:2 * self.hidden_size] += forget_bias
         return theta
@@ -274,8 +272,8 @@ class LSTM(_Recurrent):
         tc = s["tanh_c"][:, t]
         c_bar = carry["c"] + u_t * o * (1 - tc**2)  # dL/dc_t: through h_t and through c_{t+1}
         carry["c"] = c_bar * f  # the cell path back to c_{t-1}: times the forget gate
-        a_bar = np.concatenate([c_bar * g, c_bar * s["c"][:, t], c_bar * i, u_t * tc], axis=-1)  # dL/d(i, f, g, o)
-        return a_bar * s["d"][:, t]  # dL/dz_t
+        gates_bar = np.concatenate([c_bar * g, c_bar * s["c"][:, t], c_bar * i, u_t * tc], axis=-1)  # dL/d(i, f, g, o)
+        return gates_bar * s["d"][:, t]  # z_bar_t = dL/dz_t
 
     def _named(self, s):
         i, f, g, o = self._split(s["gates"])
@@ -285,33 +283,40 @@ class LSTM(_Recurrent):
 def gradient_norms_through_time(net, thetas, X, Y, loss: Loss) -> np.ndarray:
     """``norms[k] = ||dL/dh_{T-k}||`` for k = 0 .. T-1 (t = T .. 1): the vanishing gradient, eq 8.4.
 
-    ``net`` is an ``RNN`` or ``LSTM``, or a ``Sequential`` with one among its layers (the first
+    ``net`` is an ``RNN`` or ``LSTM``, or a network with one among its layers (the first
     such layer is measured); L is the batch-mean ``loss`` of ``net`` on (X, Y). The norm of
     step t is taken over the whole batch's cotangent dL/dh_t : (N, H). Returns norms : (T,).
+    Built on the public API: the layers before the recurrent one give its input, the
+    layers after it (the head) pull the loss gradient back to its output, and
+    :meth:`state_cotangents` does the rest.
     """
-    from .sequential import Sequential
-
     if not isinstance(loss, Loss):
         raise ValueError(f"gradient_norms_through_time expects a lecture_code loss, got {loss!r:.60}")
-    if isinstance(net, Sequential):
-        layers, thetas_list = net.layers, net._check_theta(thetas)
-    else:
-        layers, thetas_list = [net], [thetas]
-    where = [k for k, layer in enumerate(layers) if isinstance(layer, _Recurrent)]
+    if not isinstance(net, Layer):
+        raise ValueError(f"gradient_norms_through_time expects a lecture_code Layer as net, got {type(net).__name__}")
+    loss(net.forward(X, thetas), Y)  # checks net, thetas, X and Y together
+    pairs = net.leaves(thetas)
+    where = [k for k, (layer, _) in enumerate(pairs) if isinstance(layer, _Recurrent)]
     if not where:
         raise ValueError(
-            f"gradient_norms_through_time expects an RNN or LSTM, or a Sequential holding one, got {net!r:.80}")
+            f"gradient_norms_through_time expects an RNN or LSTM, or a network holding one, got {net!r:.80}")
     k = where[0]
-    X = net._check_x(X, "X")
-    before, rec, after = layers[:k], layers[k], layers[k + 1:]
-    h_in = Sequential(before)._forward(X, thetas_list[:k]) if before else X
-    theta_rec = rec._check_theta(thetas_list[k])
-    store = rec._sweep(h_in, theta_rec)
-    y = rec._output(store["h"], h_in.shape[:-1])
-    if after:
-        y, pull = Sequential(after)._forward_vjp(y, thetas_list[k + 1:])
-    _, u = loss(y, Y)
-    u = pull(u)[0] if after else u
-    states = rec._bptt(store, theta_rec, u)[2]  # (T, H) or (N, T, H)
+    X = as_array(X, "X")
+
+    def chain(part):
+        return Sequential([layer for layer, _ in part]), [theta for _, theta in part]
+
+    rec, theta_rec = pairs[k]
+    h_in = X
+    if k:
+        before, before_thetas = chain(pairs[:k])
+        h_in = before.forward(X, before_thetas)
+    y = rec.forward(h_in, theta_rec)
+    if k + 1 < len(pairs):
+        head, head_thetas = chain(pairs[k + 1:])
+        u = head.vjp_input(y, head_thetas, loss.grad(head.forward(y, head_thetas), Y))
+    else:
+        u = loss.grad(y, Y)
+    states = rec.state_cotangents(h_in, theta_rec, u)  # (T, H) or (N, T, H)
     axes = tuple(a for a in range(states.ndim) if a != states.ndim - 2)
     return np.sqrt((states**2).sum(axis=axes))[::-1].copy()

@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import positive_int, rng_from, shape_str
+from ._validate import one_of, positive_int, rng_from, shape_str
 from .layers import Identity, Layer, Linear, ReLU, Sigmoid, Softmax, Tanh
 
 
 class Sequential(Layer):
-    """``Sequential([f_1, ..., f_K])`` computes ``f_K(...f_2(f_1(x)))`` (eq 3)."""
+    """``Sequential([f_1, ..., f_K])`` computes ``f_K(...f_2(f_1(x)))`` (eq 3).
+
+    A composition is itself a layer: its primitives run the layers in order
+    (forward mode) and in reverse order (reverse mode), and its shortcuts do
+    the same with the layers' own shortcuts.
+    """
 
     def __init__(self, layers):
         layers = list(layers) if isinstance(layers, (list, tuple)) else layers
@@ -48,10 +53,28 @@ class Sequential(Layer):
             d = layer.output_size(d)
         return d
 
-    def init(self, rng=None) -> list:
+    # -- parameters, randomness and visiting: mapped over the layers -------------
+    def param_spec(self) -> list:
+        """One ``{name: Param}`` dict per layer, shaped like ``thetas``."""
+        return [layer.param_spec() for layer in self.layers]
+
+    def init(self, rng) -> list:
         """One parameter dict per layer, drawn in order from one generator."""
-        rng = rng_from(rng)
+        rng = rng_from(rng, "Sequential.init")
         return [layer.init(rng) for layer in self.layers]
+
+    def for_update(self, rng, shape) -> Sequential:
+        """Each layer's function for one update, for the input shape that reaches it (see :meth:`Layer.for_update`)."""
+        shape = tuple(shape)
+        updated = []
+        for layer in self.layers:
+            updated.append(layer.for_update(rng, shape))
+            shape = shape[:-1] + (layer.output_size(shape[-1]),)
+        return self if all(a is b for a, b in zip(updated, self.layers)) else Sequential(updated)
+
+    def map_leaves(self, fn, thetas=None) -> list:
+        thetas = [None] * len(self.layers) if thetas is None else thetas
+        return [layer.map_leaves(fn, theta) for layer, theta in zip(self.layers, thetas)]
 
     def _check_theta(self, thetas):
         if not isinstance(thetas, (list, tuple)) or len(thetas) != len(self.layers):
@@ -89,19 +112,11 @@ class Sequential(Layer):
             xs.append(layer._forward(xs[-1], theta))
         return xs
 
-    # -- the layer interface ------------------------------------------------------
+    # -- primitives ---------------------------------------------------------------
     def _forward(self, x, thetas):
         for layer, theta in zip(self.layers, thetas):
             x = layer._forward(x, theta)
         return x
-
-    def _jacobian(self, x, thetas):
-        # eq 6: J = J_K ... J_2 J_1, each factor taken at that layer's own input x_k
-        J = None
-        for layer, xk, theta in zip(self.layers, self._trace(x, thetas), thetas):
-            Jk = layer._jacobian(xk, theta)
-            J = Jk if J is None else Jk @ J
-        return J
 
     def _jvp(self, x, thetas, v):
         # forward mode (eq 13): v -> J_1 v -> J_2 J_1 v -> ..., alongside the forward pass
@@ -110,24 +125,42 @@ class Sequential(Layer):
             x = layer._forward(x, theta)
         return v
 
-    def _forward_vjp(self, x, thetas):
-        # forward pass, keeping each layer's VJP at its own input ...
-        vjp_fns = []
-        for layer, theta in zip(self.layers, thetas):
-            x, vjp_fn = layer._forward_vjp(x, theta)
-            vjp_fns.append(vjp_fn)
-
-        def vjp_fn(u):
-            # ... then reverse mode (eq 14, eq 25): u_k^T = u_{k+1}^T J_k, from the last layer back
-            grads = [None] * len(vjp_fns)
-            for k in reversed(range(len(vjp_fns))):
-                u, grads[k] = vjp_fns[k](u)
-            return u, grads
-
-        return x, vjp_fn
-
     def _vjp(self, x, thetas, u):
-        return self._forward_vjp(x, thetas)[1](u)
+        return self._sweep(x, thetas)[1](u)
+
+    def _sweep(self, x, thetas):
+        # the forward pass, keeping each layer's VJP at its own input x_k ...
+        pullbacks = []
+        for layer, theta in zip(self.layers, thetas):
+            x, pullback = layer._forward_vjp(x, theta)
+            pullbacks.append(pullback)
+
+        def pullback(u):
+            # ... then reverse mode (eq 14, eq 25): u_k^T = u_{k+1}^T J_k, from the last layer back
+            theta_bars = [None] * len(pullbacks)
+            for k in reversed(range(len(pullbacks))):
+                u, theta_bars[k] = pullbacks[k](u)
+            return u, theta_bars
+
+        return x, pullback
+
+    # -- shortcuts ----------------------------------------------------------------
+    def _jacobian(self, x, thetas):
+        # eq 6: J = J_K ... J_2 J_1, each factor taken at that layer's own input x_k
+        J = None
+        for layer, xk, theta in zip(self.layers, self._trace(x, thetas), thetas):
+            Jk = layer._jacobian(xk, theta)
+            J = Jk if J is None else Jk @ J
+        return J
+
+    def _vjp_input(self, x, thetas, u):
+        # reverse mode without the parameter parts: u_k^T = u_{k+1}^T J_k only
+        xs = self._trace(x, thetas)
+        for k in reversed(range(len(self.layers))):
+            u = self.layers[k]._vjp_input(xs[k], thetas[k], u)
+        return u
+
+    _forward_vjp = _sweep
 
 
 ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "identity": Identity}
@@ -142,12 +175,10 @@ def mlp(sizes, activation: str = "relu", output_activation: str | None = None) -
     """
     if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
         raise ValueError(f"mlp expects a list of at least two layer widths, e.g. [4, 8, 2], got {sizes!r}")
-    sizes = [positive_int(s, f"mlp sizes[{i}]") for i, s in enumerate(sizes)]
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"mlp activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    sizes = [positive_int(s, "mlp", f"sizes[{i}]") for i, s in enumerate(sizes)]
+    one_of(activation, sorted(ACTIVATIONS), "mlp", "activation")
     outputs = {**ACTIVATIONS, "softmax": Softmax}
-    if output_activation is not None and output_activation not in outputs:
-        raise ValueError(f"mlp output_activation must be None or one of {sorted(outputs)}, got {output_activation!r}")
+    one_of(output_activation, [None, *sorted(outputs)], "mlp", "output_activation")
     layers = []
     for i, (d_in, d_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(Linear(d_in, d_out))

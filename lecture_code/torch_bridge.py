@@ -24,7 +24,6 @@ from . import losses as _losses
 from .conv import Conv1D, Conv2D
 from .layers import Dropout, Identity, Layer, Linear, ReLU, Sigmoid, Softmax, Tanh
 from .recurrent import LSTM, RNN
-from .sequential import Sequential
 
 _KINDS = ("cpu", "cuda")
 
@@ -88,28 +87,28 @@ def to_numpy(t) -> np.ndarray:
     return t.detach().to("cpu", torch.float64).numpy()
 
 
-_ACTIVATIONS = {ReLU: torch.nn.ReLU, Sigmoid: torch.nn.Sigmoid, Tanh: torch.nn.Tanh, Identity: torch.nn.Identity}
-
-
 def twin(net: Layer, thetas, device=None) -> torch.nn.Module:
     """The PyTorch module computing the same function as ``net`` with parameters ``thetas``.
 
     ``Linear`` becomes ``nn.Linear`` (same ``W : (M, D)`` layout), activations their
-    ``nn`` namesakes, ``Softmax`` ``nn.Softmax(dim=-1)``, ``Dropout`` ``nn.Dropout``,
+    ``nn`` namesakes, ``Softmax`` ``nn.Softmax(dim=-1)``, ``Dropout(p)`` ``nn.Dropout(p)``
+    (and a ``Dropout`` with a fixed mask a module that multiplies by that mask),
     ``Conv1D``/``Conv2D``/``RNN``/``LSTM`` their ``nn`` layers wrapped to take flat inputs,
     ``Sequential`` ``nn.Sequential``. The module is returned in evaluation mode (dropout off).
+    Only these layer classes have twins: a subclass computes a function of its own, and asking
+    for its twin raises ``ValueError``.
     """
     if not isinstance(net, Layer):
         raise ValueError(f"twin expects a lecture_code Layer, got {type(net).__name__}")
     thetas = net._check_theta(thetas)
     dev = pick_device(device)
     with torch.no_grad():
-        return _build(net, thetas, dev).eval()
+        return _nest(net.map_leaves(lambda layer, theta: _leaf_twin(layer, theta, dev), thetas)).eval()
 
 
-# lecture_code parameter name -> attribute of the twin's nn.Conv / nn.RNN / nn.LSTM (chapter 8)
-_CONV_NAMES = {"W": "weight", "b": "bias"}
-_RNN_NAMES = {"W_ih": "weight_ih_l0", "W_hh": "weight_hh_l0", "b_ih": "bias_ih_l0", "b_hh": "bias_hh_l0"}
+def _nest(tree):
+    """Nested lists of modules (what ``map_leaves`` returns for a ``Sequential``) as nested ``nn.Sequential``."""
+    return torch.nn.Sequential(*map(_nest, tree)) if isinstance(tree, list) else tree
 
 
 class _FlatTwin(torch.nn.Module):
@@ -136,57 +135,135 @@ class _FlatTwin(torch.nn.Module):
         return z.reshape(*lead, -1)
 
 
-def _build(layer, theta, dev):
-    if isinstance(layer, Sequential):
-        return torch.nn.Sequential(*(_build(sub, th, dev) for sub, th in zip(layer.layers, theta)))
-    if isinstance(layer, Linear):
-        module = torch.nn.Linear(layer.d_in, layer.d_out, dtype=torch.float64, device=dev)
-        module.weight.copy_(torch.from_numpy(theta["W"]))
-        module.bias.copy_(torch.from_numpy(theta["b"]))
-        return module
-    if isinstance(layer, (Conv1D, Conv2D)):
-        conv = torch.nn.Conv1d if isinstance(layer, Conv1D) else torch.nn.Conv2d
-        module = conv(layer.c_in, layer.c_out, layer.kernel, padding=layer.padding, dtype=torch.float64, device=dev)
-        for key, name in _CONV_NAMES.items():
-            getattr(module, name).copy_(torch.from_numpy(theta[key]))
-        return _FlatTwin(module, layer.in_shape)
-    if isinstance(layer, (RNN, LSTM)):
-        rnn = torch.nn.RNN if isinstance(layer, RNN) else torch.nn.LSTM
-        module = rnn(layer.input_size, layer.hidden_size, batch_first=True, dtype=torch.float64, device=dev)
-        for key, name in _RNN_NAMES.items():
-            getattr(module, name).copy_(torch.from_numpy(theta[key]))
-        return _FlatTwin(module, layer.in_shape, last=layer.outputs == "last")
-    if isinstance(layer, Softmax):
-        return torch.nn.Softmax(dim=-1)
-    if isinstance(layer, Dropout):
-        if theta:
-            raise ValueError(f"the twin of {layer!r} is built in evaluation mode: pass {{}}, not a mask")
+class _Masked(torch.nn.Module):
+    """``x * mask``: the twin of ``Dropout(p, mask=m)``, the function of one training update."""
+
+    def __init__(self, mask):
+        super().__init__()
+        self.register_buffer("mask", mask)
+
+    def forward(self, x):
+        return x * self.mask
+
+
+def _linear(layer, dev):
+    return torch.nn.Linear(layer.d_in, layer.d_out, dtype=torch.float64, device=dev)
+
+
+def _conv(layer, dev):
+    conv = torch.nn.Conv1d if len(layer.kernel) == 1 else torch.nn.Conv2d
+    return _FlatTwin(conv(layer.c_in, layer.c_out, layer.kernel, padding=layer.padding,
+                          dtype=torch.float64, device=dev), layer.in_shape)
+
+
+def _recurrent(module):
+    def build(layer, dev):
+        inner = module(layer.input_size, layer.hidden_size, batch_first=True, dtype=torch.float64, device=dev)
+        return _FlatTwin(inner, layer.in_shape, last=layer.outputs == "last")
+    return build
+
+
+def _dropout(layer, dev):
+    if layer.mask is None:
         return torch.nn.Dropout(layer.p)
-    if type(layer) in _ACTIVATIONS:
-        return _ACTIVATIONS[type(layer)]()
-    raise ValueError(f"no PyTorch twin is defined for {layer!r}")
+    return _Masked(to_torch(layer.mask, dev))
+
+
+def _plain(module):
+    return lambda layer, dev: module()
+
+
+# Each layer class and its twin: (build(layer, device) -> module, {theta key: the twin's parameter name}).
+# Keyed by the exact class: a subclass of one of these computes its own function and has no twin here.
+_CONV_NAMES = {"W": "weight", "b": "bias"}
+_RNN_NAMES = {"W_ih": "weight_ih_l0", "W_hh": "weight_hh_l0", "b_ih": "bias_ih_l0", "b_hh": "bias_hh_l0"}
+_TWINS = {
+    Linear: (_linear, {"W": "weight", "b": "bias"}),
+    Conv1D: (_conv, _CONV_NAMES),
+    Conv2D: (_conv, _CONV_NAMES),
+    RNN: (_recurrent(torch.nn.RNN), _RNN_NAMES),
+    LSTM: (_recurrent(torch.nn.LSTM), _RNN_NAMES),
+    ReLU: (_plain(torch.nn.ReLU), {}),
+    Sigmoid: (_plain(torch.nn.Sigmoid), {}),
+    Tanh: (_plain(torch.nn.Tanh), {}),
+    Identity: (_plain(torch.nn.Identity), {}),
+    Softmax: (lambda layer, dev: torch.nn.Softmax(dim=-1), {}),
+    Dropout: (_dropout, {}),
+}
+
+
+def _entry(layer):
+    if type(layer) not in _TWINS:
+        raise ValueError(f"no PyTorch twin is defined for {layer!r} (a {type(layer).__name__}); twins exist for "
+                         f"{', '.join(cls.__name__ for cls in _TWINS)} and Sequential")
+    return _TWINS[type(layer)]
+
+
+def _owner(module):
+    """The module that holds the parameters: the wrapped ``nn`` layer of a flat twin."""
+    return module.inner if isinstance(module, _FlatTwin) else module
+
+
+def _leaf_twin(layer, theta, dev):
+    build, names = _entry(layer)
+    module = build(layer, dev)
+    for key, name in names.items():
+        getattr(_owner(module), name).copy_(torch.from_numpy(theta[key]))
+    return module
+
+
+def _leaf_modules(module) -> list:
+    """The modules of a twin in the order its leaves act (nested ``nn.Sequential`` flattened)."""
+    if isinstance(module, torch.nn.Sequential):
+        return [leaf for sub in module for leaf in _leaf_modules(sub)]
+    return [module]
+
+
+def named_parameters(net: Layer, module: torch.nn.Module):
+    """``[(tensor, role), ...]``: the twin's parameters with the role ``net``'s layers declare for each.
+
+    For parameter groups that treat weights and biases differently (weight decay on the
+    weights only), as :func:`sgd_reference` builds them.
+    """
+    found = []
+
+    def collect(layer, leaf):
+        _, names = _entry(layer)
+        for key, p in layer.param_spec().items():
+            found.append((getattr(_owner(leaf), names[key]), p.role))
+
+    _zip_leaves(net, module, collect)
+    return found
+
+
+def _zip_leaves(net, module, fn):
+    """``net.map_leaves`` with each leaf paired with its module in the twin."""
+    leaves = _leaf_modules(module)
+    n_leaves = len(net.leaves())
+    if len(leaves) != n_leaves:
+        raise ValueError(f"module does not match {net!r}: it has {len(leaves)} leaf modules, the network "
+                         f"{n_leaves} layers")
+    modules = iter(leaves)
+    return net.map_leaves(lambda layer, _: fn(layer, next(modules)))
 
 
 def thetas_of(net: Layer, module: torch.nn.Module, grad: bool = False):
     """The parameters (or, with ``grad=True``, their ``.grad``) of a twin, shaped like ``net``'s thetas."""
-    if isinstance(net, Sequential):
-        if not isinstance(module, torch.nn.Sequential) or len(module) != len(net.layers):
-            raise ValueError(f"module does not match {net!r}: got {type(module).__name__}")
-        return [thetas_of(sub, mod, grad) for sub, mod in zip(net.layers, module)]
-    if isinstance(net, Linear):
-        pick = (lambda p: p.grad) if grad else (lambda p: p)
-        if pick(module.weight) is None:
-            raise ValueError(f"the twin of {net!r} has no gradient yet: call backward() first")
-        return {"W": to_numpy(pick(module.weight)), "b": to_numpy(pick(module.bias))}
-    if isinstance(net, (Conv1D, Conv2D, RNN, LSTM)):
-        names = _CONV_NAMES if isinstance(net, (Conv1D, Conv2D)) else _RNN_NAMES
-        if not isinstance(module, _FlatTwin):
-            raise ValueError(f"module does not match {net!r}: got {type(module).__name__}")
-        pick = (lambda p: p.grad) if grad else (lambda p: p)
-        if pick(getattr(module.inner, next(iter(names.values())))) is None:
-            raise ValueError(f"the twin of {net!r} has no gradient yet: call backward() first")
-        return {key: to_numpy(pick(getattr(module.inner, name))) for key, name in names.items()}
-    return {}
+
+    def read(layer, leaf):
+        _, names = _entry(layer)
+        out = {}
+        for key, name in names.items():
+            p = getattr(_owner(leaf), name, None)
+            if p is None:
+                raise ValueError(f"module does not match {net!r}: {type(leaf).__name__} has no {name}")
+            value = p.grad if grad else p
+            if value is None:
+                raise ValueError(f"the twin of {layer!r} has no gradient yet: call backward() first")
+            out[key] = to_numpy(value)
+        return out
+
+    return _zip_leaves(net, module, read)
 
 
 def loss_fn(loss: _losses.Loss):
@@ -206,21 +283,30 @@ def loss_fn(loss: _losses.Loss):
     raise ValueError(f"no PyTorch version is defined for the loss {loss!r}")
 
 
-def sgd_reference(net: Layer, thetas, X, Y, loss: _losses.Loss, order, lr, device=None, weight_decay: float = 0.0):
+def sgd_reference(net: Layer, thetas, X, Y, loss: _losses.Loss, order, lr, device=None,
+                  weight_decay: float = 0.0, decay_biases: bool = True):
     """The same gradient descent run in PyTorch: ``torch.optim.SGD`` on the twin, replaying ``order``.
 
     ``order`` is the list of epochs of index arrays that :func:`lecture_code.training.batch_order`
     gives (and :func:`lecture_code.training.train` uses); ``lr`` is a number or a schedule
     ``r -> rho_r``; ``weight_decay`` is PyTorch's (2 lambda for the lecture's lambda sum theta^2).
+    With ``decay_biases=False`` the optimizer gets two parameter groups, the weights with
+    ``weight_decay`` and the biases without, by the roles the layers declare.
     Returns the final parameters shaped like ``thetas``.
     """
     module = twin(net, thetas, device)
-    dev = next(module.parameters()).device
+    dev = pick_device(device)
     Xt = to_torch(X, dev)
     Yt = torch.as_tensor(np.asarray(Y), device=dev)
     Yt = Yt.to(torch.float64) if Yt.is_floating_point() else Yt
     schedule = lr if callable(lr) else (lambda r: lr)
-    optimizer = torch.optim.SGD(module.parameters(), lr=float(schedule(1)), weight_decay=weight_decay)
+    params = named_parameters(net, module)
+    if decay_biases:
+        groups = [{"params": [t for t, _ in params], "weight_decay": weight_decay}]
+    else:
+        groups = [{"params": [t for t, role in params if role == "weight"], "weight_decay": weight_decay},
+                  {"params": [t for t, role in params if role != "weight"], "weight_decay": 0.0}]
+    optimizer = torch.optim.SGD([g for g in groups if g["params"]], lr=float(schedule(1)))
     objective = loss_fn(loss)
     r = 0
     for epoch in order:

@@ -9,7 +9,9 @@ Three regimes differ only in how many examples each update averages over:
 An *epoch* is one pass over the training set. In the stochastic and mini-batch
 regimes every epoch visits the examples in a fresh random order (a new
 permutation drawn from the seeded generator), so each example is used exactly
-once per epoch.
+once per epoch. The order depends on the seed alone: what a network draws for
+itself in each update (a dropout mask) comes from a second generator spawned
+from the first, which draws nothing from the first.
 """
 
 from __future__ import annotations
@@ -21,11 +23,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import as_array, positive_int, rng_from, shape_str
-from .layers import Dropout, Layer
+from ._validate import as_array, one_of, positive_float, positive_int, rng_from, shape_str
+from .layers import Layer
 from .losses import Loss
 from .params import tree_map
-from .sequential import Sequential
 
 REGIMES = ("batch", "stochastic", "minibatch")
 
@@ -33,43 +34,45 @@ REGIMES = ("batch", "stochastic", "minibatch")
 # -- which examples each update uses -----------------------------------------------------------------
 
 
-def _check_regime(n: int, regime: str, batch_size) -> int:
-    if regime not in REGIMES:
-        raise ValueError(f"regime must be one of {list(REGIMES)}, got {regime!r}")
+def _check_regime(n: int, regime: str, batch_size, caller: str) -> int:
+    one_of(regime, REGIMES, caller, "regime")
     if regime == "batch":
         return n
     if regime == "stochastic":
         return 1
-    b = positive_int(batch_size, "batch_size")
+    b = positive_int(batch_size, caller, "batch_size")
     if b > n:
-        raise ValueError(f"batch_size must be between 1 and N = {n} (the number of training examples), got {b}")
+        raise ValueError(f"{caller} expects batch_size between 1 and N = {n} (the number of training examples), "
+                         f"got {b}")
     return b
 
 
 def updates_per_epoch(n: int, regime: str, batch_size=None) -> int:
     """1 for ``"batch"``, N for ``"stochastic"``, ceil(N / B) for ``"minibatch"``."""
-    n = positive_int(n, "n")
-    return math.ceil(n / _check_regime(n, regime, batch_size))
+    n = positive_int(n, "updates_per_epoch", "n")
+    return math.ceil(n / _check_regime(n, regime, batch_size, "updates_per_epoch"))
 
 
-def epoch_batches(n: int, regime: str, batch_size=None, rng=None) -> list:
+def epoch_batches(n: int, regime: str, batch_size=None, *, rng) -> list:
     """The index arrays of one epoch, in the order of the updates (see the module docstring)."""
-    n = positive_int(n, "n")
-    b = _check_regime(n, regime, batch_size)
+    n = positive_int(n, "epoch_batches", "n")
+    b = _check_regime(n, regime, batch_size, "epoch_batches")
+    gen = rng_from(rng, "epoch_batches")
     if regime == "batch":
         return [np.arange(n)]
-    order = rng_from(rng).permutation(n)
+    order = gen.permutation(n)
     return [order[i:i + b] for i in range(0, n, b)]
 
 
-def batch_order(n: int, regime: str, batch_size=None, epochs: int = 1, rng=None) -> list:
+def batch_order(n: int, regime: str, batch_size=None, epochs: int = 1, *, rng) -> list:
     """``[epoch_1_batches, epoch_2_batches, ...]``: every epoch reshuffled by one generator seeded by ``rng``.
 
-    This is the order :func:`train` uses, so another implementation can replay it.
+    This is the order :func:`train` uses with the same ``rng``, whatever the network
+    contains, so another implementation can replay it.
     """
-    epochs = positive_int(epochs, "epochs")
-    gen = rng_from(rng)
-    return [epoch_batches(n, regime, batch_size, gen) for _ in range(epochs)]
+    epochs = positive_int(epochs, "batch_order", "epochs")
+    gen = rng_from(rng, "batch_order")
+    return [epoch_batches(n, regime, batch_size, rng=gen) for _ in range(epochs)]
 
 
 # -- learning-rate schedules: plain functions of the update number r = 1, 2, 3, ... -----------------
@@ -97,24 +100,28 @@ class Inverse:
 
 def constant(rho0: float) -> Constant:
     """The constant learning rate rho0 > 0."""
-    return Constant(_rate(rho0, "rho0"))
+    return Constant(positive_float(rho0, "constant", "rho0 (a learning rate)"))
 
 
 def inverse(rho0: float) -> Inverse:
     """The decaying rate rho_r = rho0 / r of the lecture (rho0 = 1 gives its 1 / r); r counts updates."""
-    return Inverse(_rate(rho0, "rho0"))
+    return Inverse(positive_float(rho0, "inverse", "rho0 (a learning rate)"))
 
 
-def _rate(value, name) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} (a learning rate) must be a finite number > 0, got {value!r}")
-    return float(value)
-
-
-def _schedule(lr):
+def _schedule(lr, caller: str):
+    """``r -> rho_r`` from a number or a schedule; every rate it returns is checked (:func:`rate_at`)."""
     if callable(lr):
         return lr
-    return constant(_rate(lr, "lr"))
+    return constant(positive_float(lr, caller, "lr (a learning rate)"))
+
+
+def rate_at(schedule, r: int, caller: str = "train") -> float:
+    """``schedule(r)``, checked: a learning rate must be a finite number > 0 at every update r."""
+    rate = schedule(r)
+    if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not math.isfinite(rate) or rate <= 0:
+        raise ValueError(f"{caller} expects the learning-rate schedule to return a finite number > 0, "
+                         f"got {rate!r} at update {r}")
+    return float(rate)
 
 
 # -- one update and the loop ----------------------------------------------------------------------------
@@ -122,7 +129,7 @@ def _schedule(lr):
 
 def sgd_step(thetas, grads, lr: float):
     """theta - lr * grad for every parameter (eqs 29, 30, 32): a new tree; the inputs are not changed."""
-    lr = _rate(lr, "lr")
+    lr = positive_float(lr, "sgd_step", "lr (a learning rate)")
     return tree_map(lambda t, g: t - lr * g, thetas, grads)
 
 
@@ -155,18 +162,22 @@ class TrainingDiverged(ArithmeticError):
         self.epoch, self.update, self.history = epoch, update, history
 
 
-def train(net: Layer, thetas, X, Y, loss: Loss, *, regime: str = "minibatch", batch_size: int = 32,
-          lr=0.01, epochs: int = 10, rng=0, validation=None, on_epoch_end=None, penalty=None):
+def train(net: Layer, thetas, X, Y, loss: Loss, *, rng, regime: str = "minibatch", batch_size: int = 32,
+          lr=0.01, epochs: int = 10, validation=None, on_epoch_end=None, penalty=None):
     """Gradient descent on the mean ``loss`` of ``net`` over (X, Y); returns ``(thetas, history)``.
 
-    X : (N, D); Y : N targets for ``loss``; ``lr`` is a number or a schedule ``r -> rho_r``
-    (:func:`constant`, :func:`inverse`); ``validation = (X_val, Y_val)`` adds a validation
-    loss per epoch; ``on_epoch_end(epoch, thetas, history)`` may return True to stop early;
-    ``penalty`` (see :mod:`lecture_code.regularization`) adds its gradient to every update
-    (and, if it has one, applies its proximal step after it). The history records the data
-    loss without the penalty. Dropout layers get a fresh mask for every update (drawn from
-    ``rng``) and are off when the losses are evaluated. A loss that becomes NaN or infinite
-    raises :class:`TrainingDiverged`.
+    X : (N, D); Y : N targets for ``loss``; ``rng`` (a seed or a Generator) orders the examples,
+    exactly as :func:`batch_order` with the same ``rng``; ``lr`` is a number or a schedule
+    ``r -> rho_r`` (:func:`constant`, :func:`inverse`) whose every rate must be a finite number
+    > 0; ``validation = (X_val, Y_val)`` adds a validation loss per epoch;
+    ``on_epoch_end(epoch, thetas, history)`` is called after each evaluation, epoch 0 (the
+    parameters before any update) included, and may return True to stop; ``penalty`` (see
+    :mod:`lecture_code.regularization`) adds ``penalty.grad(net, thetas)`` to every update
+    (and, if it has one, applies its proximal step ``penalty.prox(net, thetas, rate)`` after
+    it). The history records the data loss without the penalty. Each update uses the network
+    that ``net.for_update`` returns for its batch (a fresh dropout mask, say), drawn from a
+    generator spawned from ``rng``; the losses are evaluated with ``net`` itself (dropout off).
+    A loss that becomes NaN or infinite raises :class:`TrainingDiverged`.
     """
     if not isinstance(net, Layer):
         raise ValueError(f"train expects a lecture_code Layer as net, got {type(net).__name__}")
@@ -175,21 +186,24 @@ def train(net: Layer, thetas, X, Y, loss: Loss, *, regime: str = "minibatch", ba
     thetas = net._check_theta(thetas)
     X, T = _data(net, X, Y, loss, "X", "Y")
     n = X.shape[0]
-    _check_regime(n, regime, batch_size)
-    epochs = positive_int(epochs, "epochs")
-    schedule = _schedule(lr)
+    _check_regime(n, regime, batch_size, "train")
+    epochs = positive_int(epochs, "train", "epochs")
+    schedule = _schedule(lr, "train")
     val = None
     if validation is not None:
         if not isinstance(validation, (tuple, list)) or len(validation) != 2:
-            raise ValueError(f"validation must be a pair (X_val, Y_val), got {type(validation).__name__}")
+            raise ValueError(f"train expects validation as a pair (X_val, Y_val), got {type(validation).__name__}")
         val = _data(net, validation[0], validation[1], loss, "X_val", "Y_val")
     if on_epoch_end is not None and not callable(on_epoch_end):
-        raise ValueError(f"on_epoch_end must be a function (epoch, thetas, history) -> bool, got {on_epoch_end!r}")
+        raise ValueError(f"train expects on_epoch_end to be a function (epoch, thetas, history) -> bool, "
+                         f"got {on_epoch_end!r}")
     if penalty is not None and not (callable(getattr(penalty, "grad", None)) and callable(getattr(penalty, "value", None))):
-        raise ValueError(f"penalty must have value(thetas) and grad(thetas), like regularization.WeightDecay, got {penalty!r}")
-    dropout = _has_dropout(net)
+        raise ValueError(f"train expects a penalty with value(net, thetas) and grad(net, thetas), "
+                         f"like regularization.WeightDecay, got {penalty!r}")
+    prox = getattr(penalty, "prox", None)
 
-    gen = rng_from(rng)
+    order = rng_from(rng, "train")
+    noise = order.spawn(1)[0]  # the network's own randomness: never draws from `order`
     n_in = X.shape[1]
     history = History()
     start = time.perf_counter()
@@ -200,57 +214,39 @@ def train(net: Layer, thetas, X, Y, loss: Loss, *, regime: str = "minibatch", ba
         val_loss = None if val is None else _mean_loss(net, thetas, *val, loss)
         history.record(epoch, train_loss, val_loss, update, time.perf_counter() - start)
         if not math.isfinite(train_loss):
-            _diverged(epoch, update, train_loss, schedule(max(update, 1)), history)
+            _diverged(epoch, update, train_loss, rate_at(schedule, max(update, 1)), history)
+        return on_epoch_end is not None and on_epoch_end(epoch, thetas, history)
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # divergence is reported, not warned
-        evaluate(0)
+        if evaluate(0):
+            return thetas, history
         for epoch in range(1, epochs + 1):
-            for idx in epoch_batches(n, regime, batch_size, gen):
+            for idx in epoch_batches(n, regime, batch_size, rng=order):
                 update += 1
-                rate = schedule(update)
-                run = _with_masks(net, thetas, (len(idx), n_in), gen)[0] if dropout else thetas
-                y_hat, vjp_fn = net._forward_vjp(X[idx], run)
+                rate = rate_at(schedule, update)
+                y_hat, pullback = net.for_update(noise, (len(idx), n_in))._forward_vjp(X[idx], thetas)
                 value, u = loss._batch(y_hat, T[idx])
                 if not math.isfinite(value):
                     _diverged(epoch, update, value, rate, history)
-                _, grads = vjp_fn(u)
+                _, grads = pullback(u)
                 if penalty is not None:
-                    grads = tree_map(np.add, grads, penalty.grad(thetas))
+                    grads = tree_map(np.add, grads, penalty.grad(net, thetas))
                 thetas = tree_map(lambda t, g: t - rate * g, thetas, grads)
-                if penalty is not None and hasattr(penalty, "prox"):
-                    thetas = penalty.prox(thetas, rate)
-            evaluate(epoch)
-            if on_epoch_end is not None and on_epoch_end(epoch, thetas, history):
+                if prox is not None:
+                    thetas = prox(net, thetas, rate)
+            if evaluate(epoch):
                 break
     return thetas, history
-
-
-def _has_dropout(layer) -> bool:
-    if isinstance(layer, Sequential):
-        return any(_has_dropout(sub) for sub in layer.layers)
-    return isinstance(layer, Dropout)
-
-
-def _with_masks(layer, theta, shape, gen):
-    """``(theta with a fresh mask for every Dropout layer, output shape)`` for inputs of ``shape``."""
-    if isinstance(layer, Sequential):
-        out = []
-        for sub, th in zip(layer.layers, theta):
-            th, shape = _with_masks(sub, th, shape, gen)
-            out.append(th)
-        return out, shape
-    if isinstance(layer, Dropout):
-        return layer.mask(gen, shape), shape
-    return theta, (shape[0], layer.output_size(shape[1]))
 
 
 def _data(net, X, Y, loss, x_name, y_name):
     X = net._check_x(X, x_name)
     if X.ndim != 2:
-        raise ValueError(f"{x_name} must be a batch of shape (N, {X.shape[-1]}), got {shape_str(X.shape)}")
+        raise ValueError(f"train expects {x_name} as a batch of shape (N, {X.shape[-1]}), got {shape_str(X.shape)}")
     y_shape = np.shape(Y)
     if len(y_shape) == 0 or y_shape[0] != X.shape[0]:
-        raise ValueError(f"{x_name} has N = {X.shape[0]} rows but {y_name} has shape {shape_str(y_shape)}")
+        raise ValueError(f"train expects as many rows in {y_name} as in {x_name} (N = {X.shape[0]}), "
+                         f"got {y_name} of shape {shape_str(y_shape)}")
     as_array(Y, y_name)
     return X, loss.targets(Y, net.output_size(X.shape[1]))
 

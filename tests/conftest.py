@@ -1,7 +1,11 @@
 import os
 import sys
 
+import matplotlib
 import pytest
+
+# Every test draws off screen: one backend for the whole run, set before any test imports pyplot.
+matplotlib.use("Agg")
 
 # Kernels that nbval starts inherit this: one BLAS thread per kernel keeps the chapters fast and
 # steady on a small shared machine (a busy second core slows multithreaded matrix products tenfold).

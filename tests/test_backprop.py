@@ -136,6 +136,38 @@ def test_check_gradients_catches_a_broken_vjp():
     assert [ratio <= 1 for _, _, _, ratio in report.rows] == [False, False, True, True, True, True]
 
 
+def concrete_64(seed):
+    """64 rows of the standardized concrete data, raw strengths as targets: a loss in the hundreds."""
+    X, y = lc.data.load_concrete()
+    parts = lc.data.split(X, y, rng=0)
+    scaler = lc.data.fit_standardizer(parts.X_train)
+    rows = np.random.default_rng(seed).choice(len(parts.X_train), size=64, replace=False)
+    return scaler.transform(parts.X_train[rows]), parts.y_train[rows, None]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_check_gradients_passes_exact_gradients_of_a_large_loss(seed, device):
+    """|L| ~ 700-950: central differences carry a rounding error ~ eps_machine |L| / eps that the tolerance allows."""
+    X, Y = concrete_64(seed)
+    net = lc.mlp([8, 16, 1], "tanh")
+    thetas = net.init(seed)
+    value, grads = lc.backprop(net, thetas, X, Y, L.squared_error)
+    assert value > 500
+    model = tb.twin(net, thetas, device)
+    tb.loss_fn(L.squared_error)(model(tb.to_torch(X, device)), tb.to_torch(Y, device)).backward()
+    assert_allclose(lc.params.flatten(grads), lc.params.flatten(tb.thetas_of(net, model, grad=True)), rtol=1e-12)
+    report = lc.check_gradients(net, thetas, X, Y, L.squared_error)
+    worst = max(err for _, _, err, _ in report.rows)
+    assert report.ok and worst > report.atol  # the old absolute tolerance alone would have failed it
+    assert report.rounding == pytest.approx(lc.numerical.ROUNDING * np.finfo(float).eps * value / 1e-6)
+    # ... and still tight: a 0.01% error in one array, or a bias gradient left out, fails
+    for k, key, factor in [(0, "W", 1 + 1e-4), (2, "b", 0.0), (2, "W", 1 - 1e-4)]:
+        wrong = [dict(g) for g in grads]
+        wrong[k] = {**grads[k], key: grads[k][key] * factor}
+        bad = lc.check_gradients(net, thetas, X, Y, L.squared_error, grads=wrong)
+        assert not bad.ok and [name for name, _, _, ratio in bad.rows if ratio > 1] == [f"{k}.{key}"]
+
+
 def test_numerical_jacobian_of_known_functions():
     x = np.array([0.3, -1.2, 2.0])
     assert_allclose(lc.numerical_jacobian(np.sin, x), np.diag(np.cos(x)), rtol=1e-8, atol=1e-10)

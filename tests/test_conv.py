@@ -138,12 +138,12 @@ def test_shapes_and_init():
 
 BAD = [
     ("x of the wrong width", lambda: lc.Conv1D(2, 3, 3, 10).forward(np.ones(19), lc.Conv1D(2, 3, 3, 10).init(0)),
-     r"Conv1D\(2x10 -> 3x8, K=3\) expects x of shape \(20,\) or \(N, 20\): signals \(C_in, L\) = \(2, 10\) "
+     r"Conv1D\(2x10 -> 3x8, K=3\) expects x of shape \(20,\) or \(N, 20\) with N >= 1: signals \(C_in, L\) = \(2, 10\) "
      r"flattened row-major, got \(19,\)"),
     ("x unflattened", lambda: lc.Conv1D(2, 3, 3, 10).forward(np.ones((1, 2, 10)), lc.Conv1D(2, 3, 3, 10).init(0)),
      r"expects x of shape \(20,\) or \(N, 20\).*got \(1, 2, 10\)"),
     ("image of the wrong size", lambda: lc.Conv2D(1, 1, 2, (3, 4)).forward(np.ones(16), lc.Conv2D(1, 1, 2, (3, 4)).init(0)),
-     r"expects x of shape \(12,\) or \(N, 12\): images \(C_in, H, W\) = \(1, 3, 4\) flattened row-major, got \(16,\)"),
+     r"expects x of shape \(12,\) or \(N, 12\) with N >= 1: images \(C_in, H, W\) = \(1, 3, 4\) flattened row-major, got \(16,\)"),
     ("non-finite x", lambda: lc.Conv1D(1, 1, 2, 3).forward([1.0, np.nan, 0.0], lc.Conv1D(1, 1, 2, 3).init(0)),
      r"x must be finite"),
     ("kernel longer than the signal", lambda: lc.Conv1D(1, 1, 5, 3),
@@ -152,11 +152,11 @@ BAD = [
      r"kernel_size \(6,\) does not fit the input of size \(3,\) padded by 1 to \(5,\)"),
     ("kernel taller than the image", lambda: lc.Conv2D(1, 1, (4, 2), (3, 5)),
      r"Conv2D kernel_size \(4, 2\) does not fit the input of size \(3, 5\)"),
-    ("zero channels", lambda: lc.Conv1D(0, 1, 1, 3), r"Conv1D in_channels must be >= 1, got 0"),
-    ("kernel size zero", lambda: lc.Conv1D(1, 1, 0, 3), r"Conv1D kernel_size must be >= 1, got 0"),
-    ("float length", lambda: lc.Conv1D(1, 1, 2, 3.0), r"Conv1D input size must be an integer >= 1, got 3.0"),
-    ("negative padding", lambda: lc.Conv1D(1, 1, 2, 3, padding=-1), r"Conv1D padding must be an integer >= 0, got -1"),
-    ("bool padding", lambda: lc.Conv1D(1, 1, 2, 3, padding=True), r"padding must be an integer >= 0, got True"),
+    ("zero channels", lambda: lc.Conv1D(0, 1, 1, 3), r"Conv1D expects in_channels to be an integer >= 1, got 0"),
+    ("kernel size zero", lambda: lc.Conv1D(1, 1, 0, 3), r"Conv1D expects kernel_size to be an integer >= 1, got 0"),
+    ("float length", lambda: lc.Conv1D(1, 1, 2, 3.0), r"Conv1D expects the input size to be an integer >= 1, got 3.0"),
+    ("negative padding", lambda: lc.Conv1D(1, 1, 2, 3, padding=-1), r"Conv1D expects padding to be an integer >= 0, got -1"),
+    ("bool padding", lambda: lc.Conv1D(1, 1, 2, 3, padding=True), r"expects padding to be an integer >= 0, got True"),
     ("Conv2D kernel of three sizes", lambda: lc.Conv2D(1, 1, (2, 2, 2), (4, 4)),
      r"Conv2D expects kernel_size K or \(KH, KW\) and size \(H, W\), got kernel_size=\(2, 2, 2\)"),
     ("Conv2D size of one number", lambda: lc.Conv2D(1, 1, 2, 4), r"and size \(H, W\), got kernel_size=2, size=4"),

@@ -218,7 +218,7 @@ def test_check_gradients_through_time():
 
 BAD = [
     ("sequence of the wrong length", lambda: lc.RNN(2, 3, 4).forward(np.ones(7), lc.RNN(2, 3, 4).init(0)),
-     r"RNN\(2 -> 3, T=4\) expects x of shape \(8,\) or \(N, 8\): sequences of T = 4 steps of D_in = 2 features, "
+     r"RNN\(2 -> 3, T=4\) expects x of shape \(8,\) or \(N, 8\) with N >= 1: sequences of T = 4 steps of D_in = 2 features, "
      r"\(T, D_in\) = \(4, 2\) flattened row-major, got \(7,\)"),
     ("sequence not flattened", lambda: lc.LSTM(2, 3, 4).forward(np.ones((4, 2)), lc.LSTM(2, 3, 4).init(0)),
      r"LSTM\(2 -> 3, T=4\) expects x of shape \(8,\) or \(N, 8\).*got \(4, 2\)"),
@@ -226,10 +226,10 @@ BAD = [
      r"expects x of shape \(2,\) or \(N, 2\).*got \(3, 2, 1\)"),
     ("infinite input", lambda: lc.RNN(1, 1, 2).forward([0.0, np.inf], lc.RNN(1, 1, 2).init(0)), r"x must be finite"),
     ("unknown outputs", lambda: lc.RNN(1, 2, 3, outputs="final"),
-     r"RNN outputs must be 'last' \(h_T\) or 'all' \(h_1 .. h_T\), got 'final'"),
-    ("zero hidden units", lambda: lc.LSTM(1, 0, 3), r"LSTM hidden_size must be >= 1, got 0"),
-    ("bool sequence length", lambda: lc.RNN(1, 2, True), r"RNN seq_len must be an integer >= 1, got True"),
-    ("float input size", lambda: lc.RNN(1.5, 2, 3), r"RNN input_size must be an integer >= 1, got 1.5"),
+     r"RNN expects outputs \(h_T or h_1 .. h_T\) to be one of \['last', 'all'\], got 'final'"),
+    ("zero hidden units", lambda: lc.LSTM(1, 0, 3), r"LSTM expects hidden_size to be an integer >= 1, got 0"),
+    ("bool sequence length", lambda: lc.RNN(1, 2, True), r"RNN expects seq_len to be an integer >= 1, got True"),
+    ("float input size", lambda: lc.RNN(1.5, 2, 3), r"RNN expects input_size to be an integer >= 1, got 1.5"),
     ("RNN weights for an LSTM", lambda: lc.LSTM(2, 3, 4).forward(np.ones(8), lc.RNN(2, 3, 4).init(0)),
      r"LSTM\(2 -> 3, T=4\) expects theta\['W_ih'\] of shape \(12, 2\), got \(3, 2\)"),
     ("W_hh transposed", lambda: lc.RNN(2, 3, 4).forward(np.ones(8), {**lc.RNN(2, 3, 4).init(0), "W_ih": np.ones((2, 3))}),
@@ -237,13 +237,13 @@ BAD = [
     ("PyTorch's parameter names", lambda: lc.RNN(1, 1, 1).forward(np.ones(1), {"weight_ih_l0": np.ones((1, 1))}),
      r"expects theta as a dict with keys \['W_hh', 'W_ih', 'b_hh', 'b_ih'\], got \['weight_ih_l0'\]"),
     ("non-finite forget bias", lambda: lc.LSTM(1, 1, 1).init(0, forget_bias=np.nan),
-     r"init expects a finite number as forget_bias, got nan"),
+     r"LSTM\(1 -> 1, T=1\).init expects forget_bias to be a finite number, got nan"),
     ("cotangent of the wrong width", lambda: lc.RNN(1, 2, 3).state_cotangents(np.ones(3), lc.RNN(1, 2, 3).init(0), np.ones(6)),
      r"state_cotangents expects u of shape \(2,\) or \(K, 2\) for x of shape \(3,\), got \(6,\)"),
     ("vjp cotangent for outputs='all'", lambda: lc.RNN(1, 2, 3, outputs="all").vjp(np.ones((4, 3)), lc.RNN(1, 2, 3).init(0), np.ones((4, 2))),
      r"vjp expects u of shape \(4, 6\) for x of shape \(4, 3\), got \(4, 2\)"),
     ("gradient norms of an MLP", lambda: gradient_norms_through_time(lc.mlp([2, 1]), lc.mlp([2, 1]).init(0), np.ones((1, 2)), np.ones((1, 1)), lc.losses.squared_error),
-     r"expects an RNN or LSTM, or a Sequential holding one"),
+     r"expects an RNN or LSTM, or a network holding one, got Sequential\(\[Linear\(2 -> 1\)\]\)"),
     ("gradient norms without a loss", lambda: gradient_norms_through_time(lc.RNN(1, 1, 2), lc.RNN(1, 1, 2).init(0), np.ones((1, 2)), np.ones((1, 1)), np.square),
      r"expects a lecture_code loss"),
     ("gradient norms with too many targets", lambda: gradient_norms_through_time(lc.Sequential([lc.RNN(1, 2, 3), lc.Linear(2, 1)]), lc.Sequential([lc.RNN(1, 2, 3), lc.Linear(2, 1)]).init(0), np.ones((4, 3)), np.ones((5, 1)), lc.losses.squared_error),
@@ -251,7 +251,7 @@ BAD = [
     ("gradient norms with too few thetas", lambda: gradient_norms_through_time(lc.Sequential([lc.RNN(1, 2, 3), lc.Linear(2, 1)]), [{}], np.ones((4, 3)), np.ones((4, 1)), lc.losses.squared_error),
      r"Sequential of 2 layers expects thetas as a list of 2 entries"),
     ("gradient norms of a wrong-width batch", lambda: gradient_norms_through_time(lc.RNN(1, 1, 2), lc.RNN(1, 1, 2).init(0), np.ones((1, 3)), np.ones((1, 1)), lc.losses.squared_error),
-     r"expects X of shape \(2,\) or \(N, 2\)"),
+     r"expects x of shape \(2,\) or \(N, 2\)"),
 ]
 
 

@@ -67,11 +67,12 @@ def test_updates_per_epoch_of_each_regime():
 
 def test_epoch_batches_cover_every_example_once_and_reshuffle():
     gen = np.random.default_rng(0)
-    first, second = training.epoch_batches(10, "minibatch", 4, gen), training.epoch_batches(10, "minibatch", 4, gen)
+    first = training.epoch_batches(10, "minibatch", 4, rng=gen)
+    second = training.epoch_batches(10, "minibatch", 4, rng=gen)
     assert [len(b) for b in first] == [4, 4, 2]
     assert sorted(np.concatenate(first)) == list(range(10)) == sorted(np.concatenate(second))
     assert not np.array_equal(np.concatenate(first), np.concatenate(second))
-    assert [b.tolist() for b in training.epoch_batches(3, "batch")] == [[0, 1, 2]]
+    assert [b.tolist() for b in training.epoch_batches(3, "batch", rng=0)] == [[0, 1, 2]]
     assert [len(b) for b in training.epoch_batches(5, "stochastic", rng=1)] == [1] * 5
     replay = training.batch_order(10, "minibatch", 4, 2, rng=0)
     assert all(np.array_equal(a, b) for a, b in zip(replay[0] + replay[1], first + second))
@@ -94,7 +95,7 @@ def test_sgd_step_is_pure_and_exact():
 def test_history_records_each_epoch_and_the_loss_falls():
     X, Y, Xva, Yva = concrete()
     net = lc.mlp([8, 16, 1])
-    _, history = training.train(net, net.init(0), X, Y, lc.losses.squared_error, lr=0.05, epochs=5,
+    _, history = training.train(net, net.init(0), X, Y, lc.losses.squared_error, lr=0.05, epochs=5, rng=0,
                                 validation=(Xva, Yva))
     assert history.epoch == [0, 1, 2, 3, 4, 5] and len(history) == 6
     assert history.updates == [0, 23, 46, 69, 92, 115]
@@ -106,9 +107,21 @@ def test_history_records_each_epoch_and_the_loss_falls():
 def test_on_epoch_end_can_stop_training():
     X, Y, _, _ = concrete(n=100)
     net = lc.mlp([8, 4, 1])
-    _, history = training.train(net, net.init(0), X, Y, lc.losses.squared_error, epochs=10,
-                                on_epoch_end=lambda epoch, thetas, h: epoch == 3)
+    calls = []
+
+    def stop_at_3(epoch, thetas, h):
+        calls.append((epoch, len(h)))
+        return epoch == 3
+
+    _, history = training.train(net, net.init(0), X, Y, lc.losses.squared_error, epochs=10, rng=0,
+                                on_epoch_end=stop_at_3)
     assert history.epoch[-1] == 3
+    assert calls == [(0, 1), (1, 2), (2, 3), (3, 4)]  # epoch 0 too: the parameters before any update
+    start = net.init(0)
+    thetas, history = training.train(net, start, X, Y, lc.losses.squared_error, epochs=10, rng=0,
+                                     on_epoch_end=lambda epoch, thetas, h: True)
+    assert history.epoch == [0]  # stopped at epoch 0: not one update
+    assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(params.leaves(thetas), params.leaves(start)))
 
 
 def test_divergence_raises_a_clear_error_not_nan_parameters():
@@ -116,38 +129,55 @@ def test_divergence_raises_a_clear_error_not_nan_parameters():
     net = lc.mlp([8, 16, 1], activation="tanh")
     with pytest.raises(training.TrainingDiverged, match=r"diverged in epoch 4 at update 128: the loss became inf "
                                                         r"with learning rate 1\. Try a smaller learning rate") as info:
-        training.train(net, net.init(0), X, y[:, None], lc.losses.squared_error, lr=1.0, epochs=10)
+        training.train(net, net.init(0), X, y[:, None], lc.losses.squared_error, lr=1.0, epochs=10, rng=0)
     assert (info.value.epoch, info.value.update, len(info.value.history)) == (4, 128, 4)
     assert all(math.isfinite(v) for v in info.value.history.train_loss)
 
 
 @pytest.mark.parametrize("kwargs,pattern", [
-    (dict(batch_size=0), r"batch_size must be >= 1, got 0"),
-    (dict(batch_size=1000), r"batch_size must be between 1 and N = 100 .*got 1000"),
-    (dict(lr=0.0), r"lr \(a learning rate\) must be a finite number > 0, got 0.0"),
+    (dict(batch_size=0), r"train expects batch_size to be an integer >= 1, got 0"),
+    (dict(batch_size=1000), r"train expects batch_size between 1 and N = 100 .*got 1000"),
+    (dict(lr=0.0), r"train expects lr \(a learning rate\) to be a finite number > 0, got 0.0"),
     (dict(lr=-1), r"got -1"),
-    (dict(epochs=0), r"epochs must be >= 1, got 0"),
-    (dict(regime="online"), r"regime must be one of \['batch', 'stochastic', 'minibatch'\], got 'online'"),
-    (dict(validation=np.ones(3)), r"validation must be a pair"),
-    (dict(on_epoch_end=3), r"on_epoch_end must be a function"),
+    (dict(epochs=0), r"train expects epochs to be an integer >= 1, got 0"),
+    (dict(regime="online"), r"train expects regime to be one of \['batch', 'stochastic', 'minibatch'\], got 'online'"),
+    (dict(validation=np.ones(3)), r"train expects validation as a pair"),
+    (dict(on_epoch_end=3), r"train expects on_epoch_end to be a function"),
+    (dict(rng=None), r"train expects rng to be a numpy.random.Generator or a seed >= 0, got None"),
+    (dict(rng=-3), r"train expects rng .*got -3"),
+    # a schedule is checked at every update: the message names the update where it went wrong
+    (dict(lr=lambda r: 0.1 if r < 5 else -0.1), r"learning-rate schedule to return a finite number > 0, got -0.1 at update 5"),
+    (dict(lr=lambda r: 0.0), r"got 0.0 at update 1"),
+    (dict(lr=lambda r: float("nan") if r == 7 else 0.01), r"got nan at update 7"),
+    (dict(lr=lambda r: float("inf")), r"got inf at update 1"),
+    (dict(lr=lambda r: "fast"), r"got 'fast' at update 1"),
 ])
 def test_train_bad_input(kwargs, pattern):
     X, Y, _, _ = concrete(n=100)
     net = lc.mlp([8, 4, 1])
     with pytest.raises(ValueError, match=pattern):
-        training.train(net, net.init(0), X, Y, lc.losses.squared_error, **kwargs)
+        training.train(net, net.init(0), X, Y, lc.losses.squared_error, **{"rng": 0, **kwargs})
+
+
+def test_rng_has_no_default():
+    with pytest.raises(TypeError, match="rng"):
+        training.batch_order(10, "minibatch", 4)
+    with pytest.raises(ValueError, match=r"epoch_batches expects rng .*got None"):
+        training.epoch_batches(10, "minibatch", 4, rng=None)
 
 
 def test_train_bad_data():
     X, Y, _, _ = concrete(n=100)
     net = lc.mlp([8, 4, 1])
-    with pytest.raises(ValueError, match=r"X has N = 100 rows but Y has shape \(99, 1\)"):
-        training.train(net, net.init(0), X, Y[:99], lc.losses.squared_error)
+    with pytest.raises(ValueError, match=r"as many rows in Y as in X \(N = 100\), got Y of shape \(99, 1\)"):
+        training.train(net, net.init(0), X, Y[:99], lc.losses.squared_error, rng=0)
     with pytest.raises(ValueError, match=r"reshape y to \(100, 1\)"):
-        training.train(net, net.init(0), X, Y[:, 0], lc.losses.squared_error)
+        training.train(net, net.init(0), X, Y[:, 0], lc.losses.squared_error, rng=0)
     with pytest.raises(ValueError, match=r"expects X of shape \(8,\) or \(N, 8\)"):
-        training.train(net, net.init(0), X[:, :5], Y, lc.losses.squared_error)
-    with pytest.raises(ValueError, match=r"rho0 \(a learning rate\) must be a finite number > 0, got 0"):
+        training.train(net, net.init(0), X[:, :5], Y, lc.losses.squared_error, rng=0)
+    with pytest.raises(ValueError, match=r"inverse expects rho0 \(a learning rate\) to be a finite number > 0, got 0"):
         training.inverse(0)
-    with pytest.raises(ValueError, match=r"n must be >= 1, got 0"):
+    with pytest.raises(ValueError, match=r"updates_per_epoch expects n to be an integer >= 1, got 0"):
         training.updates_per_epoch(0, "batch")
+    with pytest.raises(ValueError, match=r"sgd_step expects lr \(a learning rate\) to be a finite number > 0"):
+        training.sgd_step([{}], [{}], float("nan"))

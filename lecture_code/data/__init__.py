@@ -1,8 +1,11 @@
-"""Data for the book: the concrete strength data, seeded splits and standardization.
+"""Data for the book: the concrete strength data, seeded splits and standardization, and the
+data of chapter 7's classification examples.
 
 The Concrete Compressive Strength data (Yeh 1998; UCI, CC BY 4.0) ships with the
 package, so the chapters work offline and in Colab; see ``README.md`` beside this
-file for its provenance.
+file for its provenance. :func:`strength_classes` turns strengths into bands (with
+:func:`band_names` to label them), :func:`make_spirals` draws a seeded 2-D
+classification problem.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from importlib import resources
 
 import numpy as np
 
-from .._validate import as_array, rng_from, shape_str
+from .._validate import as_array, nonneg_float, positive_float, positive_int, rng_from, shape_str
 
 FEATURES = (
     "cement", "blast_furnace_slag", "fly_ash", "water",
@@ -43,7 +46,7 @@ class Split:
     y_test: np.ndarray
 
 
-def split(X, y, fractions=(0.7, 0.15, 0.15), rng=0) -> Split:
+def split(X, y, fractions=(0.7, 0.15, 0.15), *, rng) -> Split:
     """Shuffle the N rows with ``rng`` and cut them into train / validation / test by ``fractions``.
 
     X : (N, D), y : (N,) or (N, M); ``fractions`` are three positive numbers summing to 1.
@@ -55,12 +58,12 @@ def split(X, y, fractions=(0.7, 0.15, 0.15), rng=0) -> Split:
         raise ValueError(f"split expects X of shape (N, D) and y with N rows, got X {shape_str(X.shape)} and y {shape_str(y.shape)}")
     f = np.asarray(fractions, dtype=np.float64)
     if f.shape != (3,) or (f <= 0).any() or not np.isclose(f.sum(), 1.0):
-        raise ValueError(f"fractions must be three positive numbers summing to 1, got {fractions!r}")
+        raise ValueError(f"split expects fractions to be three positive numbers summing to 1, got {fractions!r}")
     n = X.shape[0]
     n_val, n_test = int(f[1] * n), int(f[2] * n)
     if min(n_val, n_test, n - n_val - n_test) < 1:
-        raise ValueError(f"fractions {fractions!r} of N = {n} rows leave a part empty")
-    order = rng_from(rng).permutation(n)
+        raise ValueError(f"split expects fractions that leave no part empty, got {fractions!r} of N = {n} rows")
+    order = rng_from(rng, "split").permutation(n)
     val, test, train = order[:n_val], order[n_val:n_val + n_test], order[n_val + n_test:]
     return Split(X[train], y[train], X[val], y[val], X[test], y[test])
 
@@ -108,4 +111,53 @@ def fit_standardizer(X, names=None) -> Standardizer:
     return Standardizer(mean, scale)
 
 
-__all__ = ["FEATURES", "TARGET", "load_concrete", "Split", "split", "Standardizer", "fit_standardizer"]
+# -- data for chapter 7's classification examples ------------------------------------------------------
+
+def _edges(edges, caller: str) -> np.ndarray:
+    e = as_array(edges, "edges")
+    if e.ndim != 1 or e.size == 0 or (np.diff(e) <= 0).any():
+        raise ValueError(f"{caller} expects edges to be an increasing 1-d sequence of at least one number, "
+                         f"got {edges!r}")
+    return e
+
+
+def strength_classes(y, edges=(20.0, 40.0)) -> np.ndarray:
+    """(N,) int labels for values y : (N,): class c holds edges[c-1] <= y < edges[c] (len(edges) + 1 classes)."""
+    y = as_array(y, "y")
+    if y.ndim != 1:
+        raise ValueError(f"strength_classes expects y of shape (N,), got {shape_str(y.shape)}")
+    return np.searchsorted(_edges(edges, "strength_classes"), y, side="right").astype(np.int64)
+
+
+def band_names(edges=(20.0, 40.0), unit: str = "MPa") -> list:
+    """Names of the classes of :func:`strength_classes`: ``['< 20 MPa', '20-40 MPa', '>= 40 MPa']``."""
+    e = [f"{v:g}" for v in _edges(edges, "band_names")]
+    return [f"< {e[0]} {unit}", *(f"{a}-{b} {unit}" for a, b in zip(e[:-1], e[1:])), f">= {e[-1]} {unit}"]
+
+
+def make_spirals(n_per_class: int = 100, n_classes: int = 3, noise: float = 0.05, turns: float = 0.75, *, rng):
+    """``(X, y)``: X : (n_per_class * n_classes, 2) points on ``n_classes`` interleaved spiral arms, y : (N,) int.
+
+    Arm c runs from near the centre (radius 0.05) out to radius 1 through ``turns`` turns,
+    rotated by 2 pi c / C; each coordinate gets Gaussian noise of SD ``noise``, drawn from
+    ``rng`` (a NumPy Generator or a seed >= 0).
+    """
+    n = positive_int(n_per_class, "make_spirals", "n_per_class")
+    c = positive_int(n_classes, "make_spirals", "n_classes")
+    if c < 2:
+        raise ValueError(f"make_spirals expects n_classes to be an integer >= 2, got {c}")
+    noise = nonneg_float(noise, "make_spirals", "noise")
+    turns = positive_float(turns, "make_spirals", "turns")
+    gen = rng_from(rng, "make_spirals")
+    r = np.linspace(0.05, 1.0, n)
+    X, y = [], []
+    for k in range(c):
+        angle = 2 * np.pi * (turns * r + k / c)
+        arm = np.stack([r * np.cos(angle), r * np.sin(angle)], axis=1)
+        X.append(arm + noise * gen.normal(size=arm.shape))
+        y.append(np.full(n, k, dtype=np.int64))
+    return np.concatenate(X), np.concatenate(y)
+
+
+__all__ = ["FEATURES", "TARGET", "load_concrete", "Split", "split", "Standardizer", "fit_standardizer",
+           "strength_classes", "band_names", "make_spirals"]

@@ -5,9 +5,9 @@ given (or a new one) and returns what it drew on.
 """
 
 from .backprop import *  # noqa: F401,F403  chapter 4
-from .costs import *  # noqa: F401,F403  chapter 3
+from .composition import *  # noqa: F401,F403  chapter 1
 from .jacobians import *  # noqa: F401,F403  chapter 2
-from .network import *  # noqa: F401,F403  chapter 1
+from .modes import *  # noqa: F401,F403  chapter 3
 from .training import *  # noqa: F401,F403  chapter 5
 from .regularization import *  # noqa: F401,F403  chapter 6
 from .models import *  # noqa: F401,F403  chapter 7

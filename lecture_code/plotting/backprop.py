@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import FancyBboxPatch, Patch
 
-from .._validate import as_array, positive_int, shape_str
+from .._validate import _is_int, as_array, positive_int, shape_str
 from ..numerical import GradientCheck
 
 __all__ = ["draw_reverse_sweep", "plot_outer_product", "plot_gradient_check"]
@@ -16,12 +16,12 @@ _AGREE, _DISAGREE = "#55A868", "#C44E52"
 _CMAP = "coolwarm"  # as chapter 2's Jacobian heatmaps: negative blue, positive red, exact zeros white
 
 
-def _labels(given, k: int, default, name: str) -> dict:
+def _labels(given, k: int, default, name: str, caller: str) -> dict:
     """``{l: tex}`` for the functions f_1..f_K that get a label; ``default(l)`` for all when ``given`` is None."""
     if given is None:
         return {ell: default(ell) for ell in range(1, k + 1)}
-    if not isinstance(given, dict) or any(not isinstance(ell, int) or not 1 <= ell <= k for ell in given):
-        raise ValueError(f"{name} must be a dict {{l: label}} with l in 1..{k}, got {given!r:.80}")
+    if not isinstance(given, dict) or any(not _is_int(ell) or not 1 <= ell <= k for ell in given):
+        raise ValueError(f"{caller} expects {name} to be a dict {{l: label}} with l in 1..{k}, got {given!r:.80}")
     return {ell: str(text) for ell, text in given.items()}
 
 
@@ -35,16 +35,17 @@ def draw_reverse_sweep(n_functions: int = 4, ax=None, *, output=r"\mathcal{L}", 
     with parameters an arrow drops to ``dL/dtheta_l = u_{l+1}^T df_l/dtheta_l``
     (``gradients``: ``{l: tex}`` to name them). Returns the axes.
     """
-    k = positive_int(n_functions, "n_functions")
-    params = _labels(parameters, k, lambda ell: rf"$\theta_{ell}$", "parameters")
+    k = positive_int(n_functions, "draw_reverse_sweep", "n_functions")
+    params = _labels(parameters, k, lambda ell: rf"$\theta_{ell}$", "parameters", "draw_reverse_sweep")
 
     def default(ell):
         return rf"$\partial\mathcal{{L}}/\partial\theta_{ell}$"
 
-    given = {} if gradients is None else _labels(gradients, k, default, "gradients")
+    given = {} if gradients is None else _labels(gradients, k, default, "gradients", "draw_reverse_sweep")
     if set(given) - set(params):
-        raise ValueError(f"gradients names functions without parameters: {sorted(set(given) - set(params))}, "
-                         f"parameters are drawn for {sorted(params)}")
+        raise ValueError(f"draw_reverse_sweep expects gradients only for functions with parameters (drawn for "
+                         f"{sorted(params)}), got gradients for functions without parameters: "
+                         f"{sorted(set(given) - set(params))}")
     grads = {ell: given.get(ell, default(ell)) for ell in params}
     step, y_back, y_grad = 1.6, -1.25, -2.35
     if ax is None:
@@ -91,15 +92,15 @@ def draw_reverse_sweep(n_functions: int = 4, ax=None, *, output=r"\mathcal{L}", 
     return ax
 
 
-def _vector(a, name: str) -> np.ndarray:
+def _vector(a, name: str, caller: str) -> np.ndarray:
     a = as_array(a, name)
     if a.ndim != 1 or a.size == 0:
-        raise ValueError(f"{name} must be a vector of shape (n,) with n >= 1, got {shape_str(a.shape)}")
+        raise ValueError(f"{caller} expects {name} to be a vector of shape (n,) with n >= 1, got {shape_str(a.shape)}")
     return a
 
 
 def _block(ax, A, left, top, cmap, vmax):
-    """A as coloured cells, exact zeros white, its top-left corner at (left, top), with a light grid."""
+    """A as colored cells, exact zeros white, its top-left corner at (left, top), with a light grid."""
     m, d = A.shape
     image = ax.imshow(np.ma.masked_where(A == 0.0, A), cmap=cmap, vmin=-vmax, vmax=vmax, interpolation="nearest",
                       extent=(left, left + d, top + m, top))
@@ -111,12 +112,12 @@ def _block(ax, A, left, top, cmap, vmax):
 def plot_outer_product(u, x, ax=None, *, u_name=r"\mathbf{u}", x_name=r"\mathbf{x}", title=None, colorbar=True):
     """The weight gradient ``u x^T`` of eq 28 (u : (M,), x : (D,) -> (M, D), shaped like W) as a heatmap.
 
-    The factors are drawn beside it on the same colour scale: the column ``u``
+    The factors are drawn beside it on the same color scale: the column ``u``
     on the left, the row ``x^T`` on top, so entry (i, j) is u_i times x_j.
     Exact zeros are white: a zero u_i blanks row i, a zero x_j column j.
     Returns the axes; its first image is the product, then ``u``, then ``x^T``.
     """
-    u, x = _vector(u, "u"), _vector(x, "x")
+    u, x = _vector(u, "u", "plot_outer_product"), _vector(x, "x", "plot_outer_product")
     G = np.outer(u, x)
     largest = max(float(np.abs(G).max()), float(np.abs(u).max()), float(np.abs(x).max()))
     vmax = largest if largest > 0 else 1.0
@@ -159,11 +160,11 @@ def plot_gradient_check(report, ax=None, *, title=None, floor: float = 1e-12):
         raise ValueError("plot_gradient_check expects a report with at least one parameter row, got none")
     names = [name for name, _, _, _ in report.rows]
     ratios = np.array([max(ratio, floor) for _, _, _, ratio in report.rows])
-    colours = [_AGREE if r <= 1.0 else _DISAGREE for _, _, _, r in report.rows]
+    colors = [_AGREE if r <= 1.0 else _DISAGREE for _, _, _, r in report.rows]
     fresh = ax is None
     if fresh:
         _, ax = plt.subplots(figsize=(0.7 * len(names) + 2.5, 3.6))
-    ax.bar(range(len(names)), ratios, color=colours, edgecolor="black", lw=0.6)
+    ax.bar(range(len(names)), ratios, color=colors, edgecolor="black", lw=0.6)
     ax.axhline(1.0, color="black", ls="--", lw=1.0, label="tolerance (ratio 1)")
     ax.set_yscale("log")
     ax.set_xticks(range(len(names)), names)

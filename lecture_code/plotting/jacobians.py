@@ -6,31 +6,28 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from .._validate import as_array, positive_float, shape_str
+from .._validate import as_array, int_between, positive_float, shape_str
 
 __all__ = ["jacobian_heatmap", "jacobian_chain"]
 
 _CMAP = "coolwarm"  # diverging: negative blue, positive red, small values grey; exact zeros are left white
 
 
-def _matrix(J, name: str) -> np.ndarray:
+def _matrix(J, name: str, caller: str) -> np.ndarray:
     J = as_array(J, name)
     if J.ndim != 2 or 0 in J.shape:
-        raise ValueError(f"{name} must be a matrix of shape (M, D) with M, D >= 1, got {shape_str(J.shape)}")
+        raise ValueError(f"{caller} expects {name} to be a matrix of shape (M, D) with M, D >= 1, "
+                         f"got {shape_str(J.shape)}")
     return J
 
 
-def _index(k, n: int, name: str):
+def _index(k, n: int, name: str, caller: str):
     """A 0-based row or column index ``k`` into ``n`` entries (or None), else ``ValueError``."""
-    if k is None:
-        return None
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k < n:
-        raise ValueError(f"{name} must be an integer in 0..{n - 1} (0-based), got {k!r}")
-    return int(k)
+    return None if k is None else int_between(k, 0, n - 1, caller, name)
 
 
 def _draw(ax, J, vmax, annotate, fmt, labelsize=9):
-    """J as coloured cells with exact zeros white, a light grid and 1-based ticks; returns the image."""
+    """J as colored cells with exact zeros white, a light grid and 1-based ticks; returns the image."""
     masked = np.ma.masked_where(J == 0.0, J)
     cmap = plt.get_cmap(_CMAP).with_extremes(bad="white")
     image = ax.imshow(masked, cmap=cmap, vmin=-vmax, vmax=vmax, interpolation="nearest")
@@ -47,8 +44,8 @@ def _draw(ax, J, vmax, annotate, fmt, labelsize=9):
             if value == 0.0:  # an exact zero: a plain grey 0, so that it differs from a rounded "0.00"
                 ax.text(j, i, "0", ha="center", va="center", fontsize=10, color="0.6")
                 continue
-            colour = "white" if abs(value) > 0.6 * vmax else "black"
-            ax.text(j, i, format(value, fmt), ha="center", va="center", fontsize=10, color=colour)
+            color = "white" if abs(value) > 0.6 * vmax else "black"
+            ax.text(j, i, format(value, fmt), ha="center", va="center", fontsize=10, color=color)
     return image
 
 
@@ -56,17 +53,18 @@ def jacobian_heatmap(J, ax=None, *, title=None, annotate=False, fmt=".2f", vmax=
                      highlight_row=None, highlight_col=None, colorbar=True):
     """One Jacobian J : (M, D) (eq 5) as a heatmap: output i down the rows, input j across the columns.
 
-    Cells are coloured by value on a symmetric scale ``[-vmax, vmax]`` (default:
+    Cells are colored by value on a symmetric scale ``[-vmax, vmax]`` (default:
     the largest |entry|); exact zeros are left white, so sparsity shows. Tick
     labels are 1-based, as in the equations. ``highlight_row`` / ``highlight_col``
     (0-based, as in ``J[i]`` and ``J[:, j]``) frame one row, a gradient
     (eq 7), or one column, a derivative wrt one input. Returns the axes.
     """
-    J = _matrix(J, "J")
+    J = _matrix(J, "J", "jacobian_heatmap")
     m, d = J.shape
-    row, col = _index(highlight_row, m, "highlight_row"), _index(highlight_col, d, "highlight_col")
+    row = _index(highlight_row, m, "highlight_row", "jacobian_heatmap")
+    col = _index(highlight_col, d, "highlight_col", "jacobian_heatmap")
     largest = float(np.abs(J).max())
-    vmax = (largest if largest > 0 else 1.0) if vmax is None else positive_float(vmax, "vmax")
+    vmax = (largest if largest > 0 else 1.0) if vmax is None else positive_float(vmax, "jacobian_heatmap", "vmax")
     if ax is None:
         _, ax = plt.subplots(figsize=(0.55 * d + 2.2, 0.55 * m + 1.4))
     image = _draw(ax, J, vmax, annotate, fmt)
@@ -88,25 +86,27 @@ def jacobian_chain(factors, names=None, product=None, product_name=r"$\mathbf{J}
     ``factors`` are matrices in the order of eq 6, the last layer's Jacobian
     first (``[J_K, ..., J_1]``; shapes must chain: factors[k] : (A, B),
     factors[k+1] : (B, C)); ``product`` defaults to their product. The factors
-    share one colour scale, the product has its own; exact zeros are white.
+    share one color scale, the product has its own; exact zeros are white.
     ``axes`` (optional) holds ``len(factors) + 1`` axes. Returns the list of
     axes, the product's last.
     """
     if not isinstance(factors, (list, tuple)) or not factors:
-        raise ValueError(f"jacobian_chain expects a non-empty list of matrices, got {factors!r:.60}")
-    factors = [_matrix(F, f"factors[{k}]") for k, F in enumerate(factors)]
+        raise ValueError(f"jacobian_chain expects factors to be a non-empty list of matrices, got {factors!r:.60}")
+    factors = [_matrix(F, f"factors[{k}]", "jacobian_chain") for k, F in enumerate(factors)]
     for k, (left, right) in enumerate(zip(factors[:-1], factors[1:])):
         if left.shape[1] != right.shape[0]:
             raise ValueError(
-                f"factors[{k}] has shape {shape_str(left.shape)} and factors[{k + 1}] {shape_str(right.shape)}: "
-                f"in a product A · B the columns of A must match the rows of B"
+                f"jacobian_chain expects factors whose shapes chain (in a product A · B the columns of A match "
+                f"the rows of B), got factors[{k}] of shape {shape_str(left.shape)} and factors[{k + 1}] of shape "
+                f"{shape_str(right.shape)}"
             )
     computed = factors[0]
     for F in factors[1:]:
         computed = computed @ F
-    product = computed if product is None else _matrix(product, "product")
+    product = computed if product is None else _matrix(product, "product", "jacobian_chain")
     if product.shape != computed.shape:
-        raise ValueError(f"product must have shape {shape_str(computed.shape)}, got {shape_str(product.shape)}")
+        raise ValueError(f"jacobian_chain expects product of shape {shape_str(computed.shape)} (that of the "
+                         f"factors' product), got {shape_str(product.shape)}")
     names = [f"factor {k + 1}" for k in range(len(factors))] if names is None else list(names)
     if len(names) != len(factors):
         raise ValueError(f"jacobian_chain expects {len(factors)} names, one per factor, got {len(names)}")
@@ -121,7 +121,7 @@ def jacobian_chain(factors, names=None, product=None, product_name=r"$\mathbf{J}
     else:
         axes = list(np.ravel(axes))
         if len(axes) != len(panels):
-            raise ValueError(f"jacobian_chain needs {len(panels)} axes (one per factor and one for the product), "
+            raise ValueError(f"jacobian_chain expects {len(panels)} axes (one per factor and one for the product), "
                              f"got {len(axes)}")
 
     def scale(mats):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .._validate import as_array, positive_float, positive_int, shape_str
+from .._validate import as_array, nonneg_float, positive_float, positive_int, shape_str
+from ..metrics import _labels
 
 __all__ = ["plot_regression_losses", "plot_parity", "plot_confusion_matrix", "plot_decision_regions"]
 
@@ -18,7 +19,8 @@ def plot_regression_losses(delta: float = 1.0, ax=None, *, limit: float = 3.0, t
     Huber is quadratic for |d| <= delta and linear beyond; the dotted lines mark +-delta.
     Returns the axes.
     """
-    delta, limit = positive_float(delta, "delta"), positive_float(limit, "limit")
+    delta = positive_float(delta, "plot_regression_losses", "delta")
+    limit = positive_float(limit, "plot_regression_losses", "limit")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4))
     d = np.linspace(-limit, limit, 601)
@@ -37,19 +39,20 @@ def plot_regression_losses(delta: float = 1.0, ax=None, *, limit: float = 3.0, t
     return ax
 
 
-def plot_parity(y_true, y_pred, ax=None, *, label=None, unit: str = "MPa", title=None, color=None):
-    """Predicted against measured values, with the diagonal y_hat = y; y_true, y_pred : (N,).
+def plot_parity(y_hat, y, ax=None, *, label=None, unit: str = "MPa", title=None, color=None):
+    """Predicted values ``y_hat`` (vertical) against measured ``y`` (horizontal), with the diagonal y_hat = y.
 
-    Call it twice on one ``ax`` (with ``label``) to compare two models. Returns the axes.
+    y_hat, y : (N,), the prediction first, as in the metrics and the losses. Call it twice on
+    one ``ax`` (with ``label``) to compare two models. Returns the axes.
     """
-    y_true, y_pred = as_array(y_true, "y_true"), as_array(y_pred, "y_pred")
-    if y_true.ndim != 1 or y_true.shape != y_pred.shape or y_true.size == 0:
-        raise ValueError(f"plot_parity expects y_true and y_pred of the same shape (N,), got "
-                         f"{shape_str(y_true.shape)} and {shape_str(y_pred.shape)}")
+    y_hat, y = as_array(y_hat, "y_hat"), as_array(y, "y")
+    if y.ndim != 1 or y_hat.shape != y.shape or y.size == 0:
+        raise ValueError(f"plot_parity expects y_hat and y of the same shape (N,), got "
+                         f"{shape_str(y_hat.shape)} and {shape_str(y.shape)}")
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 5))
     n_before = len(ax.collections)
-    ax.scatter(y_true, y_pred, s=16, alpha=0.75, label=label, edgecolors="none",
+    ax.scatter(y, y_hat, s=16, alpha=0.75, label=label, edgecolors="none",
                color=color or _COLORS[n_before % len(_COLORS)])
     points = np.concatenate([np.ravel(c.get_offsets()) for c in ax.collections])
     lo, hi = points.min(), points.max()
@@ -78,7 +81,8 @@ def plot_confusion_matrix(counts, class_names=None, ax=None, *, title=None, cmap
     c = counts.shape[0]
     names = [str(i) for i in range(c)] if class_names is None else [str(n) for n in class_names]
     if len(names) != c:
-        raise ValueError(f"class_names must have {c} entries, one per class, got {len(names)}")
+        raise ValueError(f"plot_confusion_matrix expects class_names to have {c} entries, one per class, "
+                         f"got {len(names)}")
     if ax is None:
         _, ax = plt.subplots(figsize=(1.3 * c + 2, 1.2 * c + 1.5))
     ax.imshow(counts, cmap=cmap, vmin=0, vmax=max(counts.max(), 1))
@@ -97,18 +101,20 @@ def plot_confusion_matrix(counts, class_names=None, ax=None, *, title=None, cmap
 
 def plot_decision_regions(predict, X, y, ax=None, *, resolution: int = 200, class_names=None, title=None,
                           margin: float = 0.1):
-    """The class ``predict`` gives every point of a grid over the data, as coloured regions, and the data on top.
+    """The class ``predict`` gives every point of a grid over the data, as colored regions, and the data on top.
 
     ``predict`` : (M, 2) -> (M,) int labels; X : (N, 2), y : (N,) int. Returns the axes.
     """
     if not callable(predict):
-        raise ValueError(f"predict must be a function (M, 2) -> (M,) labels, got {type(predict).__name__}")
+        raise ValueError(f"plot_decision_regions expects predict to be a function (M, 2) -> (M,) labels, "
+                         f"got {type(predict).__name__}")
     X, y = as_array(X, "X"), as_array(y, "y")
     if X.ndim != 2 or X.shape[1] != 2 or y.shape != (X.shape[0],) or X.shape[0] == 0:
         raise ValueError(f"plot_decision_regions expects X of shape (N, 2) and y of shape (N,), got "
                          f"{shape_str(X.shape)} and {shape_str(y.shape)}")
-    resolution = positive_int(resolution, "resolution")
-    y = y.astype(np.int64)
+    resolution = positive_int(resolution, "plot_decision_regions", "resolution")
+    margin = nonneg_float(margin, "plot_decision_regions", "margin")
+    y = _labels(y, "plot_decision_regions", "y")
     lo, hi = X.min(axis=0), X.max(axis=0)
     pad = margin * (hi - lo)
     g0, g1 = np.meshgrid(np.linspace(lo[0] - pad[0], hi[0] + pad[0], resolution),

@@ -15,25 +15,26 @@ __all__ = [
     "draw_dropout", "plot_dropout_outputs",
 ]
 
-_COLOURS = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860"]
+_COLORS = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860"]
 _CURVES = {"train": ("train_loss", "--", "training"), "val": ("val_loss", "-", "validation")}
 
 
-def _curve(history, which, name):
+def _curve(history, which, name, caller):
     """``(epochs, losses)`` of a History (``which`` is ``"train"`` or ``"val"``) as float arrays."""
     if not all(hasattr(history, a) for a in ("epoch", "train_loss", "val_loss")):
-        raise ValueError(
-            f"{name} must be a training History (epoch, train_loss, val_loss), got {type(history).__name__}")
+        raise ValueError(f"{caller} expects {name} to be a training History (epoch, train_loss, val_loss), "
+                         f"got {type(history).__name__}")
     losses = getattr(history, _CURVES[which][0])
     if len(history.epoch) == 0 or any(v is None for v in losses):
-        raise ValueError(f"{name} has no {_CURVES[which][2]} loss: train with validation=(X_val, Y_val)")
+        raise ValueError(f"{caller} expects {name} to have a {_CURVES[which][2]} loss, got a History without one: "
+                         f"train with validation=(X_val, Y_val)")
     return np.asarray(history.epoch, dtype=np.float64), as_array(losses, f"{name}.{_CURVES[which][0]}")
 
 
-def _index(history, epoch, name):
+def _index(history, epoch, name, caller):
     if epoch not in history.epoch:
-        raise ValueError(
-            f"{name} must be one of the recorded epochs {history.epoch[0]}..{history.epoch[-1]}, got {epoch!r}")
+        raise ValueError(f"{caller} expects {name} to be one of the recorded epochs "
+                         f"{history.epoch[0]}..{history.epoch[-1]}, got {epoch!r}")
     return history.epoch.index(epoch)
 
 
@@ -48,22 +49,22 @@ def _loss_axis(ax, log):
 
 
 def plot_curves(runs, ax=None, which=("train", "val"), title: str = "Training and validation loss", log: bool = True):
-    """One colour per run (``label -> History``): training loss dashed, validation loss solid; log y axis if ``log``.
+    """One color per run (``label -> History``): training loss dashed, validation loss solid; log y axis if ``log``.
 
     The losses are the data loss per epoch (row 0: before training). Returns the axes;
     every line is labelled ``"<label>: training"`` or ``"<label>: validation"``.
     """
     if not isinstance(runs, dict) or not runs:
-        raise ValueError(f"runs must be a non-empty dict label -> History, got {type(runs).__name__}")
+        raise ValueError(f"plot_curves expects runs to be a non-empty dict label -> History, got {type(runs).__name__}")
     which = tuple(which)
     if not which or not set(which) <= set(_CURVES):
-        raise ValueError(f"which must name curves from {list(_CURVES)}, got {which!r}")
+        raise ValueError(f"plot_curves expects which to name curves from {list(_CURVES)}, got {which!r}")
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
-    for (label, history), colour in zip(runs.items(), _COLOURS * len(runs)):
+    for (label, history), color in zip(runs.items(), _COLORS * len(runs)):
         for key in which:
-            epochs, losses = _curve(history, key, f"runs[{label!r}]")
-            ax.plot(epochs, losses, _CURVES[key][1], color=colour, lw=1.6, label=f"{label}: {_CURVES[key][2]}")
+            epochs, losses = _curve(history, key, f"runs[{label!r}]", "plot_curves")
+            ax.plot(epochs, losses, _CURVES[key][1], color=color, lw=1.6, label=f"{label}: {_CURVES[key][2]}")
     _loss_axis(ax, log)
     ax.set_title(title)
     ax.legend(fontsize=8)
@@ -78,22 +79,24 @@ def plot_early_stopping(history, best_epoch: int, stopped_epoch: int, ax=None, f
     the stopping epoch is shaded (``patience`` epochs without enough improvement); log y axis if ``log``.
     Returns the axes.
     """
-    epochs, train = _curve(history, "train", "history")
-    _, val = _curve(history, "val", "history")
-    i_best = _index(history, best_epoch, "best_epoch")
-    _index(history, stopped_epoch, "stopped_epoch")
+    caller = "plot_early_stopping"
+    epochs, train = _curve(history, "train", "history", caller)
+    _, val = _curve(history, "val", "history", caller)
+    i_best = _index(history, best_epoch, "best_epoch", caller)
+    _index(history, stopped_epoch, "stopped_epoch", caller)
     if stopped_epoch < best_epoch:
-        raise ValueError(f"stopped_epoch ({stopped_epoch}) cannot come before best_epoch ({best_epoch})")
+        raise ValueError(f"{caller} expects stopped_epoch >= best_epoch (training stops at or after its best "
+                         f"epoch), got stopped_epoch {stopped_epoch} and best_epoch {best_epoch}")
+    span = "patience" if patience is None else f"patience = {positive_int(patience, caller, 'patience')} epochs"
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
     if full is not None:
         for key in ("train", "val"):
-            e, loss = _curve(full, key, "full")
+            e, loss = _curve(full, key, "full", caller)
             ax.plot(e, loss, _CURVES[key][1], color="0.7", lw=1.2, label=f"without stopping: {_CURVES[key][2]}")
-    ax.plot(epochs, train, "--", color=_COLOURS[0], lw=1.8, label="training")
-    ax.plot(epochs, val, "-", color=_COLOURS[1], lw=1.8, label="validation")
-    span = "patience" if patience is None else f"patience = {positive_int(patience, 'patience')} epochs"
-    ax.axvspan(best_epoch, stopped_epoch, color=_COLOURS[1], alpha=0.12, label=span)
+    ax.plot(epochs, train, "--", color=_COLORS[0], lw=1.8, label="training")
+    ax.plot(epochs, val, "-", color=_COLORS[1], lw=1.8, label="validation")
+    ax.axvspan(best_epoch, stopped_epoch, color=_COLORS[1], alpha=0.12, label=span)
     ax.axvline(stopped_epoch, color="0.3", ls=":", lw=1.5, label=f"stopped after epoch {stopped_epoch}")
     ax.plot([best_epoch], [val[i_best]], "o", ms=9, mfc="white", mec="black", mew=2, zorder=5,
             label=f"restored: epoch {best_epoch}")
@@ -112,25 +115,26 @@ def plot_cv_curve(lams, scores, chosen=None, ax=None, title: str = "k-fold cross
     lams = as_array(lams, "lams")
     scores = as_array(scores, "scores")
     if lams.ndim != 1 or lams.size == 0 or (lams <= 0).any():
-        raise ValueError(f"lams must be a non-empty list of values > 0 (a log axis), got {lams!r:.80}")
+        raise ValueError(f"plot_cv_curve expects lams to be a non-empty list of values > 0 (a log axis), "
+                         f"got {lams!r:.80}")
     if scores.ndim != 2 or scores.shape[0] != lams.size or scores.shape[1] < 2:
-        raise ValueError(f"scores must have shape (L, k) = ({lams.size}, k >= 2), one row per lambda, "
-                         f"got {shape_str(scores.shape)}")
+        raise ValueError(f"plot_cv_curve expects scores of shape (L, k) = ({lams.size}, k >= 2), one row per "
+                         f"lambda, got {shape_str(scores.shape)}")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4))
     k = scores.shape[1]
     mean, sd = scores.mean(axis=1), scores.std(axis=1)
     for j in range(k):
         ax.plot(lams, scores[:, j], ".", color="0.6", ms=7, label="one fold" if j == 0 else None)
-    ax.errorbar(lams, mean, yerr=sd, fmt="o-", color=_COLOURS[0], capsize=4, lw=1.8,
+    ax.errorbar(lams, mean, yerr=sd, fmt="o-", color=_COLORS[0], capsize=4, lw=1.8,
                 label=f"mean ± SD over {k} folds")
     if chosen is not None:
         chosen = float(as_array(chosen, "chosen")) if np.ndim(chosen) == 0 else chosen
         if not isinstance(chosen, float) or not np.isclose(lams, chosen, rtol=1e-12, atol=0).any():
-            raise ValueError(f"chosen must be one of lams {lams.tolist()}, got {chosen!r}")
+            raise ValueError(f"plot_cv_curve expects chosen to be one of lams {lams.tolist()}, got {chosen!r}")
         i = int(np.argmin(np.abs(lams - chosen)))
-        ax.axvline(chosen, color=_COLOURS[3], ls=":", lw=1.5)
-        ax.plot([chosen], [mean[i]], "*", color=_COLOURS[3], ms=16, zorder=5, label=f"chosen λ = {chosen:g}")
+        ax.axvline(chosen, color=_COLORS[3], ls=":", lw=1.5)
+        ax.plot([chosen], [mean[i]], "*", color=_COLORS[3], ms=16, zorder=5, label=f"chosen λ = {chosen:g}")
     ax.set_xscale("log")
     ax.set_xlabel("λ  (weight decay strength)")
     ax.set_ylabel("validation loss of the held-out fold")
@@ -141,14 +145,15 @@ def plot_cv_curve(lams, scores, chosen=None, ax=None, title: str = "k-fold cross
 
 
 def plot_weight_pattern(W, ax=None, title=None, colorbar: bool = True):
-    """The weight matrix W : (out, in) as an image; entries exactly 0 are white, the others coloured by sign.
+    """The weight matrix W : (out, in) as an image; entries exactly 0 are white, the others colored by sign.
 
-    The colour scale is symmetric about 0. The default title gives the fraction of exact zeros.
+    The color scale is symmetric about 0. The default title gives the fraction of exact zeros.
     Returns the axes; the image is ``ax.images[0]`` (a masked array: the zeros are masked).
     """
     W = as_array(W, "W")
     if W.ndim != 2:
-        raise ValueError(f"W must be a weight matrix of shape (out, in), got {shape_str(W.shape)}")
+        raise ValueError(f"plot_weight_pattern expects W to be a weight matrix of shape (out, in), "
+                         f"got {shape_str(W.shape)}")
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 4.5))
     zero = W == 0.0
@@ -172,12 +177,14 @@ def plot_sparsity(lams, zero_fractions, ax=None, title: str = "L1: more of the w
     lams = as_array(lams, "lams")
     fractions = as_array(zero_fractions, "zero_fractions")
     if lams.ndim != 1 or lams.size == 0 or (lams <= 0).any():
-        raise ValueError(f"lams must be a non-empty list of values > 0 (a log axis), got {lams!r:.80}")
+        raise ValueError(f"plot_sparsity expects lams to be a non-empty list of values > 0 (a log axis), "
+                         f"got {lams!r:.80}")
     if fractions.shape != lams.shape or (fractions < 0).any() or (fractions > 1).any():
-        raise ValueError(f"zero_fractions must be {lams.size} values in [0, 1], one per lambda, got {fractions!r:.80}")
+        raise ValueError(f"plot_sparsity expects zero_fractions to be {lams.size} values in [0, 1], one per "
+                         f"lambda, got {fractions!r:.80}")
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 4))
-    ax.plot(lams, fractions, "o-", color=_COLOURS[2], lw=1.8, ms=6)
+    ax.plot(lams, fractions, "o-", color=_COLORS[2], lw=1.8, ms=6)
     for lam, f in zip(lams, fractions):
         ax.annotate(f"{f:.0%}", (lam, f), textcoords="offset points", xytext=(0, 8), ha="center", fontsize=9)
     ax.set_xscale("log")
@@ -198,14 +205,16 @@ def draw_dropout(sizes, dropped, ax=None,
     one ``Circle`` per unit, one ``Line2D`` per remaining connection (plus two per cross).
     """
     if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
-        raise ValueError(f"draw_dropout expects a list of at least two layer widths, got {sizes!r}")
-    sizes = [positive_int(s, f"sizes[{i}]") for i, s in enumerate(sizes)]
+        raise ValueError(f"draw_dropout expects sizes to be a list of at least two layer widths, got {sizes!r}")
+    sizes = [positive_int(s, "draw_dropout", f"sizes[{i}]") for i, s in enumerate(sizes)]
     if not isinstance(dropped, (list, tuple)) or len(dropped) != len(sizes):
-        raise ValueError(f"dropped must hold one boolean list per layer ({len(sizes)}), got {dropped!r:.80}")
+        raise ValueError(f"draw_dropout expects dropped to hold one boolean list per layer ({len(sizes)}), "
+                         f"got {dropped!r:.80}")
     off = [np.asarray(d, dtype=bool).ravel() for d in dropped]
     for i, (d, n) in enumerate(zip(off, sizes)):
         if d.size != n:
-            raise ValueError(f"dropped[{i}] must have {n} entries (one per unit of layer {i}), got {d.size}")
+            raise ValueError(f"draw_dropout expects dropped[{i}] to have {n} entries (one per unit of layer {i}), "
+                             f"got {d.size}")
     if ax is None:
         _, ax = plt.subplots(figsize=(1.9 * len(sizes) + 1, 0.55 * max(sizes) + 1.5))
     gap, radius = 0.6, 0.17
@@ -215,8 +224,8 @@ def draw_dropout(sizes, dropped, ax=None,
             for j, (x1, y1) in enumerate(centres[k + 1]):
                 if not off[k][i] and not off[k + 1][j]:
                     ax.plot([x0 + radius, x1 - radius], [y0, y1], color="0.55", lw=0.7, zorder=1)
-    colours = ["#4C72B0"] + ["#DD8452"] * (len(sizes) - 2) + ["#55A868"]
-    for k, (layer, colour) in enumerate(zip(centres, colours)):
+    colors = ["#4C72B0"] + ["#DD8452"] * (len(sizes) - 2) + ["#55A868"]
+    for k, (layer, color) in enumerate(zip(centres, colors)):
         for j, (x, y) in enumerate(layer):
             if off[k][j]:
                 ax.add_patch(Circle((x, y), radius, facecolor="white", edgecolor="0.5", lw=1, ls="--", zorder=2))
@@ -224,7 +233,7 @@ def draw_dropout(sizes, dropped, ax=None,
                 ax.plot([x - r, x + r], [y - r, y + r], color="0.5", lw=1, zorder=3)
                 ax.plot([x - r, x + r], [y + r, y - r], color="0.5", lw=1, zorder=3)
             else:
-                ax.add_patch(Circle((x, y), radius, facecolor=colour, edgecolor="black", lw=0.8, zorder=2))
+                ax.add_patch(Circle((x, y), radius, facecolor=color, edgecolor="black", lw=0.8, zorder=2))
     top = gap * (max(sizes) - 1) / 2
     names = ["Input"] + [f"Hidden {i}" for i in range(1, len(sizes) - 1)] + ["Output"]
     for k, name in enumerate(names):
@@ -247,17 +256,19 @@ def plot_dropout_outputs(samples, eval_output: float, ax=None, bins: int = 40,
     """
     samples = as_array(samples, "samples")
     if samples.ndim != 1 or samples.size < 2:
-        raise ValueError(f"samples must be a 1-D array of at least 2 outputs, got shape {shape_str(samples.shape)}")
+        raise ValueError(f"plot_dropout_outputs expects samples to be a 1-D array of at least 2 outputs, "
+                         f"got shape {shape_str(samples.shape)}")
     value = as_array(eval_output, "eval_output")
     if value.ndim != 0:
-        raise ValueError(f"eval_output must be one number, got shape {shape_str(value.shape)}")
+        raise ValueError(f"plot_dropout_outputs expects eval_output to be one number, "
+                         f"got shape {shape_str(value.shape)}")
     eval_output = float(value)
-    bins = positive_int(bins, "bins")
+    bins = positive_int(bins, "plot_dropout_outputs", "bins")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4))
-    ax.hist(samples, bins=bins, color=_COLOURS[0], alpha=0.6, label=f"training mode, {samples.size} masks")
+    ax.hist(samples, bins=bins, color=_COLORS[0], alpha=0.6, label=f"training mode, {samples.size} masks")
     ax.axvline(samples.mean(), color="black", ls="--", lw=1.8, label=f"mean over the masks: {samples.mean():.3f}")
-    ax.axvline(eval_output, color=_COLOURS[3], ls="-", lw=2, label=f"evaluation mode: {eval_output:.3f}")
+    ax.axvline(eval_output, color=_COLORS[3], ls="-", lw=2, label=f"evaluation mode: {eval_output:.3f}")
     ax.set_xlabel("output")
     ax.set_ylabel("number of masks")
     ax.set_title(title)

@@ -10,45 +10,49 @@ from .._validate import as_array, positive_int, shape_str
 
 __all__ = ["plot_jacobian_patterns", "plot_forecasts", "plot_gradient_norms"]
 
-_COLOURS = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860"]
+_COLORS = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860"]
 
 
-def _matrix(J, name):
+def _matrix(J, name, caller):
     J = as_array(J, name)
     if J.ndim != 2 or 0 in J.shape:
-        raise ValueError(f"{name} must be a matrix of shape (M, D) with M, D >= 1, got {shape_str(J.shape)}")
+        raise ValueError(f"{caller} expects {name} to be a matrix of shape (M, D) with M, D >= 1, "
+                         f"got {shape_str(J.shape)}")
     return J
 
 
-def _blocks(block, shape, name):
+def _blocks(block, shape, name, caller):
     if block is None:
         return None
     if not isinstance(block, (tuple, list)) or len(block) != 2:
-        raise ValueError(f"{name} must be None or a pair (rows, columns) per block, got {block!r}")
-    rows, cols = positive_int(block[0], f"{name}[0]"), positive_int(block[1], f"{name}[1]")
+        raise ValueError(f"{caller} expects {name} to be None or a pair (rows, columns) per block, got {block!r}")
+    rows, cols = positive_int(block[0], caller, f"{name}[0]"), positive_int(block[1], caller, f"{name}[1]")
     if shape[0] % rows or shape[1] % cols:
-        raise ValueError(f"{name} = ({rows}, {cols}) does not tile a matrix of shape {shape_str(shape)}")
+        raise ValueError(f"{caller} expects {name} to tile the matrix of shape {shape_str(shape)}, "
+                         f"got ({rows}, {cols})")
     return rows, cols
 
 
 def plot_jacobian_patterns(jacobians, titles=None, blocks=None, axes=None, *, log: bool = False, title=None):
     """Jacobians J : (M, D) side by side, exact zeros white, so that their sparsity shows.
 
-    Colours are signed values on one symmetric scale shared by the panels, or, with
+    Colors are signed values on one symmetric scale shared by the panels, or, with
     ``log=True``, log10 |J_ij| on one shared scale (a decay over orders of magnitude shows).
     ``blocks`` (one entry per matrix: None or (rows, columns)) draws the grid of channel or
     time-step blocks. Tick labels are 1-based, as in the equations. Returns the list of axes.
     """
     if not isinstance(jacobians, (list, tuple)) or not jacobians:
-        raise ValueError(f"plot_jacobian_patterns expects a non-empty list of matrices, got {type(jacobians).__name__}")
-    mats = [_matrix(J, f"jacobians[{k}]") for k, J in enumerate(jacobians)]
+        raise ValueError(f"plot_jacobian_patterns expects jacobians to be a non-empty list of matrices, "
+                         f"got {type(jacobians).__name__}")
+    mats = [_matrix(J, f"jacobians[{k}]", "plot_jacobian_patterns") for k, J in enumerate(jacobians)]
     n = len(mats)
     titles = [f"{J.shape[0]} × {J.shape[1]}" for J in mats] if titles is None else list(titles)
     blocks = [None] * n if blocks is None else list(blocks)
     if len(titles) != n or len(blocks) != n:
         raise ValueError(
             f"plot_jacobian_patterns expects {n} titles and {n} blocks, got {len(titles)} and {len(blocks)}")
-    blocks = [_blocks(b, J.shape, f"blocks[{k}]") for k, (b, J) in enumerate(zip(blocks, mats))]
+    blocks = [_blocks(b, J.shape, f"blocks[{k}]", "plot_jacobian_patterns")
+              for k, (b, J) in enumerate(zip(blocks, mats))]
     if axes is None:
         widths = [J.shape[1] for J in mats]
         height = max(J.shape[0] for J in mats)
@@ -101,19 +105,20 @@ def plot_forecasts(y, predictions, ax=None, *, start: int = 0, title=None, ylabe
     """
     y = as_array(y, "y")
     if y.ndim != 1 or y.size < 1:
-        raise ValueError(f"y must be a series of shape (T,), got {shape_str(y.shape)}")
+        raise ValueError(f"plot_forecasts expects y to be a series of shape (T,), got {shape_str(y.shape)}")
     if not isinstance(predictions, dict) or not predictions:
-        raise ValueError(f"predictions must be a non-empty dict label -> (T,) array, got {type(predictions).__name__}")
+        raise ValueError(f"plot_forecasts expects predictions to be a non-empty dict label -> (T,) array, "
+                         f"got {type(predictions).__name__}")
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 3.6))
     t = start + np.arange(y.size)
     ax.plot(t, y, "o", color="black", ms=3.5, label="measured", zorder=3)
-    for (label, p), colour in zip(predictions.items(), _COLOURS * len(predictions)):
+    for (label, p), color in zip(predictions.items(), _COLORS * len(predictions)):
         p = as_array(p, f"predictions[{label!r}]")
         if p.shape != y.shape:
-            raise ValueError(
-                f"predictions[{label!r}] must have the shape of y, {shape_str(y.shape)}, got {shape_str(p.shape)}")
-        ax.plot(t, p, "-", color=colour, lw=1.6, label=str(label))
+            raise ValueError(f"plot_forecasts expects predictions[{label!r}] to have the shape of y, "
+                             f"{shape_str(y.shape)}, got {shape_str(p.shape)}")
+        ax.plot(t, p, "-", color=color, lw=1.6, label=str(label))
     ax.set_xlabel("time step")
     ax.set_ylabel(ylabel)
     ax.set_title("One-step-ahead predictions" if title is None else title)
@@ -130,17 +135,19 @@ def plot_gradient_norms(norms, ax=None, *, normalize: bool = True, title=None):
     line is divided by its ``norms[0]``. Log y axis. Returns the axes.
     """
     if not isinstance(norms, dict) or not norms:
-        raise ValueError(f"norms must be a non-empty dict label -> (T,) array, got {type(norms).__name__}")
+        raise ValueError(f"plot_gradient_norms expects norms to be a non-empty dict label -> (T,) array, "
+                         f"got {type(norms).__name__}")
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
     styles = ["o-", "s-", "^-", "d-", "v-"]
-    for (label, values), colour, style in zip(norms.items(), _COLOURS * len(norms), styles * len(norms)):
+    for (label, values), color, style in zip(norms.items(), _COLORS * len(norms), styles * len(norms)):
         values = as_array(values, f"norms[{label!r}]")
         if values.ndim != 1 or values.size < 1 or not (values > 0).all():
-            raise ValueError(
-                f"norms[{label!r}] must be positive norms of shape (T,), got shape {shape_str(values.shape)}")
+            smallest = f" with smallest entry {values.min():g}" if values.size else ""
+            raise ValueError(f"plot_gradient_norms expects norms[{label!r}] to be positive norms of shape (T,), "
+                             f"got shape {shape_str(values.shape)}{smallest}")
         shown = values / values[0] if normalize else values
-        ax.semilogy(np.arange(values.size), shown, style, color=colour, ms=3.5, lw=1.5, label=str(label))
+        ax.semilogy(np.arange(values.size), shown, style, color=color, ms=3.5, lw=1.5, label=str(label))
     ax.set_xlabel("steps back from the last state,  k = T − t")
     ax.set_ylabel(r"$\|\mathbf{u}_t\| \,/\, \|\mathbf{u}_T\|$" if normalize else r"$\|\mathbf{u}_t\|$")
     ax.set_title("The gradient through time" if title is None else title)

@@ -8,7 +8,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import ticker
 
-from .._validate import positive_int
+from .._validate import one_of, positive_int
+from ..training import rate_at
 
 __all__ = ["plot_loss_curves", "plot_schedules", "plot_evaluations"]
 
@@ -16,20 +17,24 @@ _HUGE = 1e200  # larger losses (a diverged run) overflow matplotlib's axis margi
 _X_LABELS = {"epoch": "epoch (one pass over the training set)", "updates": "number of updates (parameter steps)"}
 
 
-def _labelled(items, name: str) -> dict:
+def _labelled(items, name: str, caller: str) -> dict:
     if not isinstance(items, dict) or not items:
-        raise ValueError(f"{name} must be a non-empty dict {{label: ...}}, got {type(items).__name__} {items!r:.60}")
+        raise ValueError(f"{caller} expects {name} to be a non-empty dict {{label: ...}}, "
+                         f"got {type(items).__name__} {items!r:.60}")
     return {str(label): value for label, value in items.items()}
 
 
-def _column(history, field: str, label: str) -> np.ndarray:
+def _column(history, field: str, name: str, caller: str) -> np.ndarray:
     if not all(hasattr(history, a) for a in ("epoch", "updates", "train_loss", "val_loss")):
-        raise ValueError(f"{label!r} must be a History from lc.training.train, got {type(history).__name__}")
+        raise ValueError(f"{caller} expects {name} to be a History from lc.training.train, "
+                         f"got {type(history).__name__}")
     values = getattr(history, field)
     if len(values) == 0:
-        raise ValueError(f"{label!r} is an empty History: train records at least row 0 (before any update)")
+        raise ValueError(f"{caller} expects {name} to hold at least row 0 (before any update), as train records it, "
+                         f"got an empty History")
     if any(v is None for v in values):
-        raise ValueError(f"{label!r} has no validation loss: train it with validation=(X_val, Y_val)")
+        raise ValueError(f"{caller} expects {name} to have a validation loss, got a History without one: "
+                         f"train it with validation=(X_val, Y_val)")
     return np.asarray(values, dtype=np.float64)
 
 
@@ -75,17 +80,16 @@ def plot_loss_curves(histories, x: str = "epoch", ax=None, *, which: str = "trai
     so are losses that are not finite or above 1e200 (a run that diverged: matplotlib cannot
     draw them). Returns the axes; one line per run, in the order given.
     """
-    histories = _labelled(histories, "histories")
-    if x not in _X_LABELS:
-        raise ValueError(f"x must be 'epoch' or 'updates', got {x!r}")
-    if which not in ("train", "val"):
-        raise ValueError(f"which must be 'train' or 'val', got {which!r}")
+    histories = _labelled(histories, "histories", "plot_loss_curves")
+    one_of(x, tuple(_X_LABELS), "plot_loss_curves", "x")
+    one_of(which, ("train", "val"), "plot_loss_curves", "which")
     fresh = ax is None
     if fresh:
         _, ax = plt.subplots(figsize=(7.0, 4.0))
     for label, history in histories.items():
-        xs = _column(history, "epoch" if x == "epoch" else "updates", label)
-        ys = _column(history, f"{which}_loss", label)
+        name = f"histories[{label!r}]"
+        xs = _column(history, "epoch" if x == "epoch" else "updates", name, "plot_loss_curves")
+        ys = _column(history, f"{which}_loss", name, "plot_loss_curves")
         keep = (np.abs(ys) <= _HUGE) & ((xs > 0) if log_x else True) & ((ys > 0) if log_y else True)
         ax.plot(xs[keep], ys[keep], marker="o" if keep.sum() <= 25 else None, ms=3.5, lw=1.6, label=label)
     if log_x:
@@ -104,20 +108,17 @@ def plot_schedules(schedules, n_updates: int, ax=None, *, title=None):
 
     Returns the axes; one line per schedule, its y data the rates rho_1 .. rho_n.
     """
-    schedules = _labelled(schedules, "schedules")
-    n = positive_int(n_updates, "n_updates")
+    schedules = _labelled(schedules, "schedules", "plot_schedules")
+    n = positive_int(n_updates, "plot_schedules", "n_updates")
     r = np.arange(1, n + 1)
     fresh = ax is None
     if fresh:
         _, ax = plt.subplots(figsize=(6.0, 4.0))
     for label, schedule in schedules.items():
         if not callable(schedule):
-            raise ValueError(f"schedule {label!r} must be a function r -> rho_r, got {type(schedule).__name__}")
-        rates = np.array([float(schedule(int(k))) for k in r])
-        bad = ~(np.isfinite(rates) & (rates > 0))
-        if bad.any():
-            k = int(r[bad][0])
-            raise ValueError(f"schedule {label!r} must give finite rates > 0, got {float(rates[bad][0])!r} at r = {k}")
+            raise ValueError(f"plot_schedules expects schedules[{label!r}] to be a function r -> rho_r, "
+                             f"got {type(schedule).__name__}")
+        rates = np.array([rate_at(schedule, int(k), f"plot_schedules (schedules[{label!r}])") for k in r])
         ax.plot(r, rates, lw=1.8, label=label)
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -135,26 +136,28 @@ def plot_evaluations(curves, ax=None, *, best_so_far: bool = True, log_y: bool =
     evaluations and the raw losses (line searches try points that are worse) are drawn
     faintly behind it. Returns the axes; the bold lines come first, in the order given.
     """
-    curves = _labelled(curves, "curves")
+    curves = _labelled(curves, "curves", "plot_evaluations")
     arrays = {}
     for label, losses in curves.items():
         try:
             a = np.asarray(losses, dtype=np.float64)
         except (TypeError, ValueError):
-            raise ValueError(f"curve {label!r} must be a sequence of losses, got {type(losses).__name__}") from None
+            raise ValueError(f"plot_evaluations expects curves[{label!r}] to be a sequence of losses, "
+                             f"got {type(losses).__name__}") from None
         if a.ndim != 1 or a.size == 0 or not np.isfinite(a).all():
-            raise ValueError(f"curve {label!r} must be a non-empty 1-d sequence of finite losses, got shape {a.shape}")
+            raise ValueError(f"plot_evaluations expects curves[{label!r}] to be a non-empty 1-d sequence of finite "
+                             f"losses, got shape {a.shape}")
         arrays[label] = a
     fresh = ax is None
     if fresh:
         _, ax = plt.subplots(figsize=(7.0, 4.0))
-    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for i, (label, a) in enumerate(arrays.items()):
         k = np.arange(1, a.size + 1)
-        ax.plot(k, np.minimum.accumulate(a) if best_so_far else a, lw=1.8, color=colours[i % len(colours)], label=label)
+        ax.plot(k, np.minimum.accumulate(a) if best_so_far else a, lw=1.8, color=colors[i % len(colors)], label=label)
     if best_so_far:
         for i, a in enumerate(arrays.values()):
-            ax.plot(np.arange(1, a.size + 1), a, lw=0.8, alpha=0.3, color=colours[i % len(colours)])
+            ax.plot(np.arange(1, a.size + 1), a, lw=0.8, alpha=0.3, color=colors[i % len(colors)])
     if log_y:
         ax.set_yscale("log")
         top = max(float(np.minimum.accumulate(a)[0]) for a in arrays.values())

@@ -13,17 +13,17 @@ def report(ok: bool, good: str, hint: str) -> bool:
     return ok
 
 
-def sizes(widths) -> list:
-    """``widths`` as a list of at least two ints >= 1, else ``ValueError``."""
+def sizes(widths, caller: str) -> list:
+    """``widths`` (the argument ``sizes`` of ``caller``) as a list of at least two ints >= 1, else ``ValueError``."""
     if not isinstance(widths, (list, tuple)) or len(widths) < 2:
-        raise ValueError(f"expected a list of at least two layer widths, got {widths!r}")
-    return [positive_int(s, f"sizes[{i}]") for i, s in enumerate(widths)]
+        raise ValueError(f"{caller} expects sizes to be a list of at least two layer widths, got {widths!r}")
+    return [positive_int(s, caller, f"sizes[{i}]") for i, s in enumerate(widths)]
 
 
-def require_callable(fn, what: str) -> None:
-    """``ValueError`` unless ``fn`` (the student's answer) is a function."""
+def require_callable(fn, caller: str, what: str) -> None:
+    """``ValueError`` unless ``fn`` (the student's answer) is a function; ``what`` says which, e.g. ``f(x, u)``."""
     if not callable(fn):
-        raise ValueError(f"expected your function {what}, got {type(fn).__name__}")
+        raise ValueError(f"{caller} expects your function {what}, got {type(fn).__name__}")
 
 
 def call(fn, args, what: str):

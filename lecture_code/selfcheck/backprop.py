@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._stable import sigmoid
-from ._report import call, report as _report
+from .._validate import one_of
+from ._report import call, report as _report, require_callable
 
 __all__ = ["eq15_gradients", "activation_vjp", "batch_linear_vjp"]
 
@@ -56,8 +57,7 @@ def eq15_gradients(grads_fn) -> bool:
     L = 1/2 ||y - W2 relu(W1 x)||^2 (no biases); W1 : (H, D), W2 : (M, H), x : (D,),
     y : (M,); dW1 shaped like W1, dW2 like W2 (eqs 25-28).
     """
-    if not callable(grads_fn):
-        raise ValueError(f"expected your gradient function grads_fn(W1, W2, x, y), got {type(grads_fn).__name__}")
+    require_callable(grads_fn, "eq15_gradients", "grads_fn(W1, W2, x, y) for the gradients")
     for W1, W2, x, y in _eq15_cases():
         result, hint = call(grads_fn, (W1.copy(), W2.copy(), x.copy(), y.copy()), "grads_fn(W1, W2, x, y)")
         if hint is None:
@@ -103,10 +103,8 @@ def activation_vjp(vjp_fn, activation: str = "tanh") -> bool:
     x : (D,) or (N, D), u like x; the answer is shaped like x (eq 18's Jacobian
     diag(phi'(x)) is never formed).
     """
-    if activation not in _ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}")
-    if not callable(vjp_fn):
-        raise ValueError(f"expected your VJP function vjp_fn(x, u), got {type(vjp_fn).__name__}")
+    one_of(activation, sorted(_ACTIVATIONS), "activation_vjp", "activation")
+    require_callable(vjp_fn, "activation_vjp", "vjp_fn(x, u) for the VJP")
     phi, dphi = _ACTIVATIONS[activation]
     rng = np.random.default_rng(7)
     for x in (rng.uniform(-3, 3, size=5), rng.uniform(-3, 3, size=(4, 3))):
@@ -148,8 +146,7 @@ def batch_linear_vjp(vjp_fn) -> bool:
     already carrying the loss's 1/N). Expected: U_in = U W : (N, D) (eq 27),
     dW = sum_n u_n x_n^T = U^T X : (M, D) (eq 28), db = sum_n u_n : (M,).
     """
-    if not callable(vjp_fn):
-        raise ValueError(f"expected your VJP function vjp_fn(X, W, U), got {type(vjp_fn).__name__}")
+    require_callable(vjp_fn, "batch_linear_vjp", "vjp_fn(X, W, U) for the VJP")
     rng = np.random.default_rng(8)
     for n, d, m in [(5, 3, 2), (4, 3, 3), (1, 2, 4)]:
         X, W, U = rng.normal(size=(n, d)), rng.normal(size=(m, d)), rng.normal(size=(n, m)) / n

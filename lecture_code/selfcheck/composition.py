@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from .._validate import positive_int
-from ._report import report as _report, sizes as _sizes
+from .._validate import _is_int, positive_int
+from ._report import report as _report, require_callable, sizes as _sizes
 
 __all__ = ["parameter_count", "composition", "batch_shapes"]
 
 
 def parameter_count(sizes, answer) -> bool:
     """Is ``answer`` the number of weights and biases of an MLP with widths ``sizes``?"""
-    sizes = _sizes(sizes)
+    sizes = _sizes(sizes, "parameter_count")
     weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
     total = weights + sum(sizes[1:])
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Integral):
+    if not _is_int(answer):
         return _report(False, "", f"give the count as an integer, got {answer!r}")
     if answer == weights:
         hint = "that counts the weights only; every unit after the input also has a bias"
@@ -30,8 +28,7 @@ def parameter_count(sizes, answer) -> bool:
 
 def composition(compose) -> bool:
     """Does ``compose(f_K, ..., f_2, f_1)`` return x -> f_K(...f_2(f_1(x))), as eq 2 writes it?"""
-    if not callable(compose):
-        raise ValueError(f"expected your compose function, got {type(compose).__name__}")
+    require_callable(compose, "composition", "compose(f_K, ..., f_1)")
 
     def add_one(x):
         return x + 1.0
@@ -58,8 +55,8 @@ def composition(compose) -> bool:
 
 def batch_shapes(sizes, n, answer) -> bool:
     """Are ``answer`` the shapes of X_1, X_2, ..., X_{K+1} for a batch of ``n`` examples through widths ``sizes``?"""
-    sizes = _sizes(sizes)
-    n = positive_int(n, "n")
+    sizes = _sizes(sizes, "batch_shapes")
+    n = positive_int(n, "batch_shapes", "n")
     expected = [(n, s) for s in sizes]
     try:
         given = [tuple(int(d) for d in shape) for shape in answer]

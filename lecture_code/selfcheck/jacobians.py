@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._stable import sigmoid as _sigmoid, softmax as _softmax
-from .._validate import as_array, shape_str
-from ._report import report as _report
+from .._validate import as_array, one_of, shape_str
+from ._report import report as _report, require_callable
 
 __all__ = ["softmax_jacobian", "activation_jacobian", "linear_relu_jacobian", "chain_jacobian"]
 
@@ -23,11 +23,6 @@ def _call(fn, *args):
     return result, None, None
 
 
-def _callable(fn, what):
-    if not callable(fn):
-        raise ValueError(f"expected your {what} function, got {type(fn).__name__}")
-
-
 def _close(a, b) -> bool:
     return a.shape == b.shape and bool(np.all(np.isfinite(a))) and np.allclose(a, b, **_CLOSE)
 
@@ -37,7 +32,7 @@ def softmax_jacobian(fn) -> bool:
 
     Checked at a few points, including large logits where a naive e^x overflows.
     """
-    _callable(fn, "softmax Jacobian")
+    require_callable(fn, "softmax_jacobian", "fn(x) for the softmax Jacobian")
     points = [np.array([0.5, -1.0, 2.0]), np.array([1.0, 2.0, 3.0, 0.0]), np.array([0.3, -0.3]),
               np.array([1000.0, 1001.0, 999.0])]
     for x in points:
@@ -82,9 +77,8 @@ def activation_jacobian(fn, activation: str = "tanh") -> bool:
 
     ``activation`` is one of ``"tanh"``, ``"sigmoid"``, ``"relu"``.
     """
-    _callable(fn, f"{activation!r} Jacobian")
-    if activation not in _ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}")
+    require_callable(fn, "activation_jacobian", f"fn(x) for the {activation!r} Jacobian")
+    one_of(activation, sorted(_ACTIVATIONS), "activation_jacobian", "activation")
     phi, dphi, formula = _ACTIVATIONS[activation]
     for x in [np.array([0.5, -1.2, 2.0, -0.3]), np.array([-0.7]), np.array([1.5, 0.2, -2.5])]:
         got, failure, _ = _call(fn, x.copy())
@@ -122,11 +116,12 @@ def linear_relu_jacobian(W, b, x, answer) -> bool:
     """
     W, b, x = as_array(W, "W"), as_array(b, "b"), as_array(x, "x")
     if W.ndim != 2 or b.shape != (W.shape[0],) or x.shape != (W.shape[1],):
-        raise ValueError(f"expected W : (M, D), b : (M,), x : (D,) that fit together, got W {shape_str(W.shape)}, "
-                         f"b {shape_str(b.shape)}, x {shape_str(x.shape)}")
+        raise ValueError(f"linear_relu_jacobian expects W : (M, D), b : (M,), x : (D,) that fit together, "
+                         f"got W {shape_str(W.shape)}, b {shape_str(b.shape)}, x {shape_str(x.shape)}")
     z = W @ x + b
     if np.any(z == 0):
-        raise ValueError(f"W x + b = {z} has an entry exactly 0, where relu has no derivative: choose another x")
+        raise ValueError(f"linear_relu_jacobian expects a point where no entry of W x + b is 0 (relu has no "
+                         f"derivative there), got W x + b = {z} with an entry exactly 0: choose another x")
     try:
         got = np.asarray(answer, dtype=np.float64)
     except (TypeError, ValueError):
@@ -161,7 +156,7 @@ def chain_jacobian(fn) -> bool:
     The factors come in the order the layers act (J_1 first), as
     ``net.layer_jacobians`` lists them; J_k : (D_(k+1), D_k).
     """
-    _callable(fn, "chain-rule product")
+    require_callable(fn, "chain_jacobian", "fn([J_1, ..., J_K]) for the chain-rule product")
     rng = np.random.default_rng(2)
     cases = [[rng.normal(size=(5, 3)), rng.normal(size=(4, 5)), rng.normal(size=(2, 4))],  # widths 3-5-4-2
              [rng.normal(size=(3, 3)) for _ in range(3)],  # square: a wrong order gives no shape error

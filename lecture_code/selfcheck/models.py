@@ -12,36 +12,40 @@ __all__ = ["r2_function", "confusion_matrix_function", "OUTPUT_LAYER_TASKS", "ou
 
 # -- exercise 1: R^2 ---------------------------------------------------------------------------------
 
-def _r2(t, p):
-    return 1.0 - np.sum((t - p) ** 2) / np.sum((t - t.mean()) ** 2)
+def _r2(y_hat, y):
+    return 1.0 - np.sum((y - y_hat) ** 2) / np.sum((y - y.mean()) ** 2)
 
 
 def r2_function(r2_fn) -> bool:
-    """Does ``r2_fn(y_true, y_pred)`` return 1 - sum (y - y_hat)^2 / sum (y - mean(y))^2 for y : (N,)?"""
-    require_callable(r2_fn, "r2_fn(y_true, y_pred)")
+    """Does ``r2_fn(y_hat, y)`` return 1 - sum (y - y_hat)^2 / sum (y - mean(y))^2 for y_hat, y : (N,)?
+
+    The prediction comes first, as in ``lc.metrics.r2`` and every loss ``loss(y_hat, y)``.
+    """
+    require_callable(r2_fn, "r2_function", "r2_fn(y_hat, y)")
     rng = np.random.default_rng(70)
     y = rng.normal(30.0, 10.0, size=40)
-    cases = [  # (y_true, y_pred, what it is)
-        (y, y + rng.normal(0.0, 4.0, size=40), "a good model"),
-        (y, 0.5 * y + 20.0, "a shrunk, shifted prediction"),
-        (y, np.full(40, y.mean()), "always predicting the mean"),
-        (y, y.copy(), "a perfect prediction"),
-        (y, y[::-1].copy(), "a prediction worse than the mean"),
+    cases = [  # (y_hat, y, what it is)
+        (y + rng.normal(0.0, 4.0, size=40), y, "a good model"),
+        (0.5 * y + 20.0, y, "a shrunk, shifted prediction"),
+        (np.full(40, y.mean()), y, "always predicting the mean"),
+        (y.copy(), y, "a perfect prediction"),
+        (y[::-1].copy(), y, "a prediction worse than the mean"),
     ]
-    for t, p, what in cases:
-        got, hint = call_array(r2_fn, (t.copy(), p.copy()), "r2_fn(y_true, y_pred)")
+    for p, t, what in cases:
+        got, hint = call_array(r2_fn, (p.copy(), t.copy()), "r2_fn(y_hat, y)")
         if hint is not None:
             return _report(False, "", hint)
         if got.size != 1:
             return _report(False, "", f"r2_fn should return one number, got an array of shape {got.shape}")
-        got, want = float(got.ravel()[0]), _r2(t, p)
+        got, want = float(got.ravel()[0]), _r2(p, t)
         if np.isclose(got, want, rtol=1e-9, atol=1e-12):
             continue
         if np.isclose(got, 1.0 - want, rtol=1e-9, atol=1e-12):
             hint = f"for {what} you return SS_res / SS_tot; R^2 is 1 minus that ratio"
-        elif np.isclose(got, _r2(p, t), rtol=1e-9, atol=1e-12):
+        elif np.isclose(got, _r2(t, p), rtol=1e-9, atol=1e-12):
             hint = (f"for {what} your value is R^2 with the arguments swapped: SS_tot uses the mean of the "
-                    "measured y_true, so R^2 is not symmetric; take the arguments as (y_true, y_pred)")
+                    "measured y, so R^2 is not symmetric; take the arguments as (y_hat, y), the prediction "
+                    "first, as lc.metrics.r2 and the losses do")
         elif np.isclose(got, np.corrcoef(t, p)[0, 1] ** 2, rtol=1e-9, atol=1e-12):
             hint = (f"for {what} you return the squared correlation; it ignores a shift or scale of the prediction, "
                     "R^2 = 1 - SS_res / SS_tot does not (and can be negative)")
@@ -55,15 +59,18 @@ def r2_function(r2_fn) -> bool:
 # -- exercise 2: the confusion matrix ----------------------------------------------------------------
 
 def confusion_matrix_function(cm_fn) -> bool:
-    """Does ``cm_fn(y_true, y_pred, n_classes)`` return C : (n_classes, n_classes), C[i, j] = #{true i, predicted j}?"""
-    require_callable(cm_fn, "cm_fn(y_true, y_pred, n_classes)")
+    """Does ``cm_fn(labels_hat, labels, n_classes)`` return C : (n_classes, n_classes), C[i, j] = #{true i, pred. j}?
+
+    labels_hat, labels : (N,) int; the predicted labels come first, as in ``lc.metrics.confusion_matrix``.
+    """
+    require_callable(cm_fn, "confusion_matrix_function", "cm_fn(labels_hat, labels, n_classes)")
     rng = np.random.default_rng(71)
     t = rng.integers(0, 3, size=30)
     p = np.where(rng.random(30) < 0.6, t, rng.integers(0, 3, size=30))
-    cases = [(t, p, 3, "three classes"), (np.array([0, 0, 1, 1, 1]), np.array([0, 1, 1, 1, 0]), 4,
+    cases = [(p, t, 3, "three classes"), (np.array([0, 1, 1, 1, 0]), np.array([0, 0, 1, 1, 1]), 4,
                                            "four classes of which two never occur")]
-    for t, p, c, what in cases:
-        got, hint = call_array(cm_fn, (t.copy(), p.copy(), c), "cm_fn(y_true, y_pred, n_classes)")
+    for p, t, c, what in cases:
+        got, hint = call_array(cm_fn, (p.copy(), t.copy(), c), "cm_fn(labels_hat, labels, n_classes)")
         if hint is not None:
             return _report(False, "", hint)
         want = np.zeros((c, c))
@@ -75,7 +82,7 @@ def confusion_matrix_function(cm_fn) -> bool:
                     f"(even a class that never occurs), got {got.shape}")
         elif np.array_equal(got, want.T):
             hint = ("the matrix is transposed: rows are the true classes, columns the predicted ones, "
-                    "C[y_true, y_pred] += 1")
+                    "C[labels, labels_hat] += 1 (the predicted labels are the first argument)")
         elif got.sum() != t.size:
             hint = f"the counts should add up to the {t.size} examples, yours add up to {got.sum():g}"
         else:
@@ -120,7 +127,7 @@ def output_layers(answers) -> bool:
     ``output_activation``: None or "softmax"; ``loss``: "mse", "mae", "huber" or "cross_entropy".
     """
     if not isinstance(answers, dict):
-        raise ValueError("expected a dict {task: (n_outputs, output_activation, loss)}, "
+        raise ValueError("output_layers expects answers to be a dict {task: (n_outputs, output_activation, loss)}, "
                          f"got {type(answers).__name__}")
     missing = [task for task in OUTPUT_LAYER_TASKS if task not in answers]
     if missing:
@@ -159,7 +166,7 @@ def output_layers(answers) -> bool:
 
 def stable_softmax(softmax_fn) -> bool:
     """Does ``softmax_fn(a)`` give S(a) (eq 34) over the last axis of a : (C,) or (N, C), finite for +-1000 logits?"""
-    require_callable(softmax_fn, "softmax_fn(a)")
+    require_callable(softmax_fn, "stable_softmax", "softmax_fn(a)")
     cases = [
         (np.array([1.0, 2.0, 0.5]), "ordinary logits"),
         (np.array([[0.0, 1.0, -1.0], [2.0, 2.0, 2.0]]), "a batch of two rows"),

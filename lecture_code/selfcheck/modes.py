@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from .. import cost
-from .._validate import positive_int
+from .._validate import _is_int, nonneg_int, positive_int
 from ..layers import Layer
-from ._report import report as _report, sizes as _sizes
+from ._report import report as _report, require_callable, sizes as _sizes
 
 __all__ = ["products_needed", "jacobian_cost", "layer_vjp"]
 
@@ -25,16 +23,12 @@ def _mode_name(answer):
     return _ALIASES.get(answer.strip().lower().replace(" mode", "").replace("-mode", ""))
 
 
-def _is_int(n):
-    return isinstance(n, numbers.Integral) and not isinstance(n, bool)
-
-
 def products_needed(D, M, n_jvps, n_vjps, cheaper) -> bool:
     """For ``J : (M, D)``: is the whole Jacobian ``n_jvps`` JVPs or ``n_vjps`` VJPs, and is ``cheaper`` the mode to use?
 
     ``cheaper`` is ``"forward"``, ``"reverse"`` or ``"either"`` (when D = M).
     """
-    D, M = positive_int(D, "D"), positive_int(M, "M")
+    D, M = positive_int(D, "products_needed", "D"), positive_int(M, "products_needed", "M")
     if not (_is_int(n_jvps) and _is_int(n_vjps)):
         return _report(False, "", f"give the numbers of JVPs and VJPs as integers, got {n_jvps!r} and {n_vjps!r}")
     best = "forward" if D < M else "reverse" if M < D else "either"
@@ -62,10 +56,10 @@ def products_needed(D, M, n_jvps, n_vjps, cheaper) -> bool:
 
 def jacobian_cost(sizes, mode, answer) -> bool:
     """Is ``answer`` the number of multiply-adds of the whole Jacobian of ``mlp(sizes)`` by ``mode``, forward pass included?"""
-    sizes = _sizes(sizes)
+    sizes = _sizes(sizes, "jacobian_cost")
     name = _mode_name(mode)
     if name not in ("forward", "reverse"):
-        raise ValueError(f"mode must be 'forward' or 'reverse', got {mode!r}")
+        raise ValueError(f"jacobian_cost expects mode to be 'forward' or 'reverse', got {mode!r}")
     if not _is_int(answer):
         return _report(False, "", f"give the count as an integer, got {answer!r}")
     right = cost.jacobian(sizes, name)
@@ -99,12 +93,10 @@ def layer_vjp(layer, vjp_fn, seed: int = 0) -> bool:
     Compared with ``layer.jacobian(x, theta).T @ u`` at three random points.
     """
     if not isinstance(layer, Layer):
-        raise ValueError(f"expected a lecture_code layer such as lc.Linear(3, 5), got {type(layer).__name__}")
-    if not callable(vjp_fn):
-        raise ValueError(f"expected your function vjp_fn(x, theta, u), got {type(vjp_fn).__name__}")
-    if not _is_int(seed) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
-    rng = np.random.default_rng(seed)
+        raise ValueError(f"layer_vjp expects layer to be a lecture_code layer such as lc.Linear(3, 5), "
+                         f"got {type(layer).__name__}")
+    require_callable(vjp_fn, "layer_vjp", "vjp_fn(x, theta, u)")
+    rng = np.random.default_rng(nonneg_int(seed, "layer_vjp", "seed"))
     d = layer.d_in if layer.d_in is not None else 4
     for _ in range(3):
         theta = layer.init(rng)

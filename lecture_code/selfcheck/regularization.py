@@ -4,12 +4,13 @@ unit, and the epoch at which early stopping stops."""
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
 from .. import regularization as _reg
-from .._validate import as_array, positive_int, shape_str
+from .._validate import (_is_int, as_array, finite_float, nonneg_float, positive_float, positive_int, probability,
+                         shape_str)
+from ..layers import Linear
 from ..training import History
 from ._report import report as _report
 
@@ -32,12 +33,6 @@ def _close(a, b):
     return a.shape == b.shape and np.allclose(a, b, rtol=1e-9, atol=1e-12)
 
 
-def _number(x, name):
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x):
-        raise ValueError(f"{name} must be a finite number, got {x!r}")
-    return float(x)
-
-
 # -- exercise 1: the gradient of eq 33's penalty ---------------------------------------------------------
 
 def weight_decay_gradient(W, b, lam, dW, db, biases: bool = True) -> bool:
@@ -47,11 +42,12 @@ def weight_decay_gradient(W, b, lam, dW, db, biases: bool = True) -> bool:
     lambda sum w^2 (common practice) and db should be 0.
     """
     W, b = as_array(W, "W"), as_array(b, "b")
-    if W.ndim != 2 or b.shape != (W.shape[0],):
-        raise ValueError(
-            f"expected W of shape (M, D) and b of shape (M,), got {shape_str(W.shape)} and {shape_str(b.shape)}")
+    if W.ndim != 2 or 0 in W.shape or b.shape != (W.shape[0],):
+        raise ValueError(f"weight_decay_gradient expects W of shape (M, D) with M, D >= 1 and b of shape (M,), "
+                         f"got {shape_str(W.shape)} and {shape_str(b.shape)}")
+    lam = nonneg_float(lam, "weight_decay_gradient", "lam")
     penalty = _reg.WeightDecay(lam, biases=biases)
-    ref = penalty.grad([{"W": W, "b": b}])[0]
+    ref = penalty.grad(Linear(W.shape[1], W.shape[0]), {"W": W, "b": b})  # W, b: a Linear layer's weight and bias
     dW, hint = _answer(dW, "dW", W.shape)
     if hint is None:
         db, hint = _answer(db, "db", b.shape)
@@ -87,10 +83,13 @@ def soft_threshold(w, lr, lam, answer) -> bool:
     w : any shape; the answer has the same shape (see ``lc.regularization.L1.prox``).
     """
     w = as_array(w, "w")
-    lr, lam = _number(lr, "lr"), _number(lam, "lam")
-    if lr <= 0:
-        raise ValueError(f"lr must be > 0, got {lr!r}")
-    ref = _reg.L1(lam).prox([{"W": w}], lr)[0]["W"]
+    if w.size == 0:
+        raise ValueError(f"soft_threshold expects w to hold at least one weight, got shape {shape_str(w.shape)}")
+    lr = positive_float(lr, "soft_threshold", "lr")
+    lam = nonneg_float(lam, "soft_threshold", "lam")
+    # the weights as the weight matrix (1, size) of a Linear layer: L1.prox thresholds its W, not its b
+    linear = Linear(w.size, 1)
+    ref = _reg.L1(lam).prox(linear, {"W": w.reshape(1, -1), "b": np.zeros(1)}, lr)["W"].reshape(w.shape)
     got, hint = _answer(answer, "the answer", w.shape)
     if hint is not None:
         return _report(False, "", hint)
@@ -124,10 +123,8 @@ def dropout_unit(h, p, kept_value, expected_value) -> bool:
 
     Kept (probability 1 - p), the unit outputs h / (1 - p); dropped (probability p), 0; the mean is h.
     """
-    h = _number(h, "h")
-    p = _number(p, "p")
-    if not 0.0 <= p < 1.0:
-        raise ValueError(f"p (the drop probability) must be in [0, 1), got {p!r}")
+    h = finite_float(h, "dropout_unit", "h")
+    p = probability(p, "dropout_unit", "p (the drop probability)", one=False)
     kept, mean = h / (1.0 - p), h
     try:
         got_kept, got_mean = float(kept_value), float(expected_value)
@@ -159,13 +156,19 @@ def dropout_unit(h, p, kept_value, expected_value) -> bool:
 # -- exercise 4: when early stopping stops -----------------------------------------------------------------------
 
 def _replay(losses, patience, min_delta):
-    """``(stopped_epoch, best_epoch)`` of ``EarlyStopping`` on the validation ``losses`` (epoch 0 first)."""
+    """``(stopped_epoch, restored_epoch)`` of ``EarlyStopping`` on the validation ``losses`` (epoch 0 first).
+
+    The stopper is called as ``train`` calls it: first at epoch 0 with the starting parameters,
+    then after every epoch. The parameters of epoch e are stood in for by ``{"epoch": e}``, so the
+    restored epoch is read off the parameters the stopper keeps (those of epoch 0 when no epoch
+    beats the start).
+    """
     history, stopper = History(), _reg.EarlyStopping(patience, min_delta)
     for epoch, loss in enumerate(losses):
         history.record(epoch, loss, loss, epoch, 0.0)
-        if epoch and stopper(epoch, None, history):
+        if stopper(epoch, {"epoch": epoch}, history):
             break
-    return stopper.stopped_epoch, stopper.best_epoch
+    return stopper.stopped_epoch, stopper.best_thetas["epoch"]
 
 
 def early_stopping_epochs(val_losses, patience, min_delta, stopped, restored) -> bool:
@@ -174,18 +177,23 @@ def early_stopping_epochs(val_losses, patience, min_delta, stopped, restored) ->
     parameters of epoch ``restored``?
 
     An epoch improves when its loss is below the best so far minus ``min_delta``; training stops after
-    ``patience`` epochs in a row without improvement (as ``lc.regularization.EarlyStopping``).
+    ``patience`` epochs in a row without improvement (as ``lc.regularization.EarlyStopping``). Epoch 0
+    counts as the first best, so ``restored`` is 0 when no epoch beats the starting parameters.
     """
     losses = as_array(val_losses, "val_losses")
     if losses.ndim != 1 or losses.size < 2:
-        raise ValueError(
-            f"val_losses must be a list of at least 2 losses (epoch 0 first), got shape {shape_str(losses.shape)}")
-    patience = positive_int(patience, "patience")
+        raise ValueError(f"early_stopping_epochs expects val_losses to be a list of at least 2 losses (epoch 0 "
+                         f"first), got shape {shape_str(losses.shape)}")
+    patience = positive_int(patience, "early_stopping_epochs", "patience")
+    min_delta = nonneg_float(min_delta, "early_stopping_epochs", "min_delta")
     ref_stop, ref_best = _replay(losses.tolist(), patience, min_delta)
-    for name, value in (("stopped", stopped), ("restored", restored)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral)):
-            also = " or None" if name == "stopped" else ""
-            return _report(False, "", f"give {name} as an epoch number (an int){also}, got {value!r}")
+    if stopped is not None and not _is_int(stopped):
+        return _report(False, "", f"give stopped as an epoch number (an int) or None, got {stopped!r}")
+    if restored is None:
+        return _report(False, "", "some parameters are always restored: those of epoch 0, the starting parameters, "
+                                  "when no epoch beats the start; give restored as an epoch number (an int)")
+    if not _is_int(restored):
+        return _report(False, "", f"give restored as an epoch number (an int), got {restored!r}")
     if stopped == ref_stop and restored == ref_best:
         when = f"stops after epoch {ref_stop}" if ref_stop is not None else "never stops"
         return _report(True, f"training {when} and restores epoch {ref_best}", "")

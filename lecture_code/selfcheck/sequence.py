@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._stable import sigmoid
+from .._validate import finite_float
 from ._report import call_array, report as _report, require_callable
 
 __all__ = ["conv_matrix_function", "scalar_bptt_function", "rnn_state_cotangents", "forget_bias_answer",
@@ -30,7 +31,7 @@ def _conv_matrix(w, length):
 
 def conv_matrix_function(matrix_fn) -> bool:
     """Does ``matrix_fn(w, L)`` return the (L - K + 1, L) matrix J with y = J x for y_t = sum_k w_k x_{t+k}?"""
-    require_callable(matrix_fn, "matrix_fn(w, L)")
+    require_callable(matrix_fn, "conv_matrix_function", "matrix_fn(w, L)")
     rng = np.random.default_rng(80)
     for k, length in [(3, 8), (1, 4), (4, 4), (2, 9), (5, 7)]:
         w = rng.normal(size=k)
@@ -71,7 +72,7 @@ def _dhT_dw(w, xs):
 
 def scalar_bptt_function(grad_fn) -> bool:
     """Does ``grad_fn(w, xs)`` return dh_T/dw for h_t = w h_{t-1} + x_t, h_0 = 0 (a sum over all T steps)?"""
-    require_callable(grad_fn, "grad_fn(w, xs)")
+    require_callable(grad_fn, "scalar_bptt_function", "grad_fn(w, xs)")
     rng = np.random.default_rng(81)
     for w, T in [(0.5, 6), (-0.8, 5), (1.2, 4), (0.3, 1), (0.9, 10)]:
         xs = rng.normal(size=T)
@@ -116,7 +117,7 @@ def rnn_state_cotangents(cotangents_fn) -> bool:
 
     ``h : (T, H)`` holds h_1 .. h_T (``lc.RNN(...).states(x, theta)["h"]``); ``u_T = dL/dh_T : (H,)``.
     """
-    require_callable(cotangents_fn, "cotangents_fn(h, W_hh, u_T)")
+    require_callable(cotangents_fn, "rnn_state_cotangents", "cotangents_fn(h, W_hh, u_T)")
     rng = np.random.default_rng(82)
     for T, H in [(5, 3), (4, 1), (1, 2), (7, 4)]:
         h = np.tanh(rng.normal(size=(T, H)))
@@ -153,9 +154,7 @@ def _logit(p):
 
 def forget_bias_answer(b) -> bool:
     """Is ``b`` the smallest forget-gate bias with sigmoid(b)^FORGET_STEPS >= FORGET_KEEP (to within 0.01)?"""
-    if isinstance(b, bool) or not isinstance(b, (int, float, np.integer, np.floating)) or not np.isfinite(b):
-        raise ValueError(f"expected your answer b as one finite number, got {b!r}")
-    b = float(b)
+    b = finite_float(b, "forget_bias_answer", "b (your answer)")
     gate = FORGET_KEEP ** (1 / FORGET_STEPS)
     want = _logit(gate)
     if abs(b - want) <= 0.01:

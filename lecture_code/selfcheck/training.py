@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from .._validate import positive_float, positive_int
+from .._validate import _is_int, _is_real, int_between, positive_float, positive_int
 from ..data import fit_standardizer
 from ..params import flatten, leaves, tree_map
 from ..sequential import mlp
@@ -29,14 +28,14 @@ def updates_count(count_fn) -> bool:
     1 for ``"batch"`` (eq 29), N for ``"stochastic"`` (eq 30), ceil(N / B) for
     ``"minibatch"`` (eq 32); ``batch_size`` is None for the first two.
     """
-    require_callable(count_fn, "count_fn(n, regime, batch_size)")
+    require_callable(count_fn, "updates_count", "count_fn(n, regime, batch_size)")
     for n, regime, b in _UPDATE_CASES:
         answer, hint = call(count_fn, (n, regime, b), f"count_fn({n}, {regime!r}, {b})")
         if hint is not None:
             return _report(False, "", hint)
         expected = updates_per_epoch(n, regime, b)
-        if isinstance(answer, bool) or not isinstance(answer, numbers.Integral):
-            if isinstance(answer, numbers.Real) and not isinstance(answer, bool) and float(answer) == expected:
+        if not _is_int(answer):
+            if _is_real(answer) and float(answer) == expected:
                 hint = f"count_fn({n}, {regime!r}, {b}) gave {answer!r}: right value, but return an int (use math.ceil)"
             else:
                 hint = f"count_fn({n}, {regime!r}, {b}) should return an integer, got {answer!r:.40}"
@@ -64,14 +63,17 @@ def inverse_rate(rate, *, rho0: float, n: int, batch_size: int, epoch: int, step
     Mini-batches of ``batch_size`` from ``n`` examples: ceil(n / B) updates per epoch,
     and r counts every update since the start, so r = (epoch - 1) ceil(n / B) + step.
     """
-    rho0 = positive_float(rho0, "rho0")
+    rho0 = positive_float(rho0, "inverse_rate", "rho0")
+    n = positive_int(n, "inverse_rate", "n")
+    batch_size = int_between(batch_size, 1, n, "inverse_rate", "batch_size")
     per_epoch = updates_per_epoch(n, "minibatch", batch_size)
-    epoch, step = positive_int(epoch, "epoch"), positive_int(step, "step")
+    epoch, step = positive_int(epoch, "inverse_rate", "epoch"), positive_int(step, "inverse_rate", "step")
     if step > per_epoch:
-        raise ValueError(f"an epoch of ceil({n} / {batch_size}) = {per_epoch} updates has no step {step}")
+        raise ValueError(f"inverse_rate expects step to be at most the ceil({n} / {batch_size}) = {per_epoch} "
+                         f"updates of an epoch, got {step}")
     r = (epoch - 1) * per_epoch + step
     expected = rho0 / r
-    if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not math.isfinite(rate):
+    if not _is_real(rate) or not math.isfinite(rate):
         return _report(False, "", f"give the rate as a number, got {rate!r:.40}")
 
     def near(value):
@@ -115,7 +117,7 @@ def sgd_update(update_fn) -> bool:
     ``thetas`` and ``grads``: a network's parameter tree (a list of dicts of arrays, one dict
     per layer; {} for a layer without parameters). The inputs must stay unchanged.
     """
-    require_callable(update_fn, "update_fn(thetas, grads, lr)")
+    require_callable(update_fn, "sgd_update", "update_fn(thetas, grads, lr)")
     for seed, lr in ((0, 0.1), (1, 0.035)):
         thetas, grads = _step_case(seed)
         kept_thetas, kept_grads = _copy(thetas), _copy(grads)
@@ -170,7 +172,7 @@ def standardization(standardize_fn) -> bool:
     standard deviation (ddof = 0) of that column **in X_train**, for both arrays, as
     ``lc.data.fit_standardizer(X_train).transform`` does.
     """
-    require_callable(standardize_fn, "standardize_fn(X_train, X_other)")
+    require_callable(standardize_fn, "standardization", "standardize_fn(X_train, X_other)")
     X_train, X_other = _standardization_case()
     result, hint = call(standardize_fn, (X_train.copy(), X_other.copy()), "standardize_fn(X_train, X_other)")
     if hint is not None:

@@ -1,4 +1,4 @@
-"""Self-checks accept right answers, reject wrong ones with a useful hint."""
+"""Chapter 1's self-checks (lecture_code.selfcheck.composition): right answers pass, wrong ones get a useful hint."""
 
 import pytest
 
@@ -46,9 +46,10 @@ def test_batch_shapes(capsys):
 
 
 @pytest.mark.parametrize("call,pattern", [
-    (lambda: selfcheck.parameter_count([4], 1), r"at least two layer widths"),
-    (lambda: selfcheck.batch_shapes([4, 2], 0, []), r"n must be >= 1, got 0"),
-    (lambda: selfcheck.composition(3), r"expected your compose function, got int"),
+    (lambda: selfcheck.parameter_count([4], 1),
+     r"parameter_count expects sizes to be a list of at least two layer widths"),
+    (lambda: selfcheck.batch_shapes([4, 2], 0, []), r"batch_shapes expects n to be an integer >= 1, got 0"),
+    (lambda: selfcheck.composition(3), r"composition expects your function compose\(f_K, ..., f_1\), got int"),
 ])
 def test_selfcheck_bad_input(call, pattern):
     with pytest.raises(ValueError, match=pattern):

@@ -1,14 +1,9 @@
-"""The figures are drawn by code: check what is on the axes."""
+"""Chapter 1's figures (lecture_code.plotting.composition): the network diagram and the computational graph."""
 
-import matplotlib
+import pytest
+from matplotlib.patches import Circle, FancyBboxPatch
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.patches import Circle, FancyBboxPatch  # noqa: E402
-
-import lecture_code as lc  # noqa: E402
+import lecture_code as lc
 
 
 @pytest.mark.parametrize("sizes", [[4, 8, 6, 4, 2], [1, 1], [3, 5, 1]])
@@ -19,7 +14,6 @@ def test_network_diagram_has_every_unit_and_every_weight(sizes):
     assert len(ax.lines) == sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
     labels = [t.get_text() for t in ax.texts]
     assert labels[0] == f"Input\n({sizes[0]})" and labels[-1] == f"Output\n({sizes[-1]})"
-    plt.close("all")
 
 
 def test_computational_graph_has_variables_functions_and_parameters():
@@ -28,14 +22,17 @@ def test_computational_graph_has_variables_functions_and_parameters():
     assert len(boxes) == 9  # x_1..x_4, f_1..f_4, o
     texts = [t.get_text() for t in ax.texts]
     assert texts.count(r"$\theta_1$") == 1 and r"$\theta_4$" in texts and r"$\mathbf{o}$" in texts
-    plt.close("all")
 
 
 @pytest.mark.parametrize("call,pattern", [
-    (lambda: lc.plotting.draw_network([4]), r"at least two layer widths, got \[4\]"),
-    (lambda: lc.plotting.draw_network([4, 0]), r"sizes\[1\] must be >= 1, got 0"),
+    (lambda: lc.plotting.draw_network([4]),
+     r"draw_network expects sizes to be a list of at least two layer widths, got \[4\]"),
+    (lambda: lc.plotting.draw_network([4, 0]), r"draw_network expects sizes\[1\] to be an integer >= 1, got 0"),
     (lambda: lc.plotting.draw_network([4, 2], names=["in"]), r"expects 2 names, one per layer, got 1"),
-    (lambda: lc.plotting.draw_computational_graph(0), r"n_functions must be >= 1, got 0"),
+    (lambda: lc.plotting.layer_names(1), r"layer_names expects n_layers to be an integer >= 2 .*got 1"),
+    (lambda: lc.plotting.layer_names(3.0), r"layer_names expects n_layers to be an integer >= 1, got 3.0"),
+    (lambda: lc.plotting.draw_computational_graph(0),
+     r"draw_computational_graph expects n_functions to be an integer >= 1, got 0"),
 ])
 def test_plotting_bad_input(call, pattern):
     with pytest.raises(ValueError, match=pattern):

@@ -6,21 +6,21 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from .._validate import positive_int
+from .._validate import one_of, positive_float, positive_int
 
 __all__ = ["draw_sweep", "plot_costs", "plot_sweep_pair", "plot_ratio"]
 
 _FORWARD, _REVERSE, _DENSE = "#4C72B0", "#DD8452", "#55A868"
-_COLOURS = {"forward": _FORWARD, "reverse": _REVERSE, "dense": _DENSE}
+_COLORS = {"forward": _FORWARD, "reverse": _REVERSE, "dense": _DENSE}
 #: legend labels of the strategies, by the mode names of :mod:`lecture_code.cost`
 MODE_LABELS = {"forward": "forward mode (D JVPs)", "reverse": "reverse mode (M VJPs)",
                "dense": "dense product, eq 6 (right to left)"}
 
 
-def _sizes(sizes):
+def _sizes(sizes, caller):
     if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
-        raise ValueError(f"expected a list of at least two layer widths [D, ..., M], got {sizes!r}")
-    return [positive_int(s, f"sizes[{i}]") for i, s in enumerate(sizes)]
+        raise ValueError(f"{caller} expects sizes to be a list of at least two layer widths [D, ..., M], got {sizes!r}")
+    return [positive_int(s, caller, f"sizes[{i}]") for i, s in enumerate(sizes)]
 
 
 def draw_sweep(sizes, mode: str, ax=None, scale: float = 0.3):
@@ -31,9 +31,9 @@ def draw_sweep(sizes, mode: str, ax=None, scale: float = 0.3):
     the length of the result (M for ``J v``, D for ``u^T J``).
     Returns the axes; the matrices and the vector are ``Rectangle`` patches.
     """
-    sizes = _sizes(sizes)
-    if mode not in ("forward", "reverse"):
-        raise ValueError(f"mode must be 'forward' or 'reverse', got {mode!r}")
+    sizes = _sizes(sizes, "draw_sweep")
+    one_of(mode, ("forward", "reverse"), "draw_sweep", "mode")
+    scale = positive_float(scale, "draw_sweep", "scale")
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 3))
     K = len(sizes) - 1
@@ -43,12 +43,12 @@ def draw_sweep(sizes, mode: str, ax=None, scale: float = 0.3):
         items.append((r"$\mathbf{v}$", sizes[0], 1, True))
     else:
         items.insert(0, (r"$\mathbf{u}^\top$", 1, sizes[-1], True))
-    colour = _COLOURS[mode]
+    color = _COLORS[mode]
     gap, left, lefts = 1.1, 0.0, []
     top = scale * max(sizes) / 2
     for label, rows, cols, vector in items:
         w, h = cols * scale, rows * scale
-        ax.add_patch(Rectangle((left, -h / 2), w, h, facecolor=colour if vector else "0.85", edgecolor="black", lw=1))
+        ax.add_patch(Rectangle((left, -h / 2), w, h, facecolor=color if vector else "0.85", edgecolor="black", lw=1))
         ax.text(left + w / 2, h / 2 + 0.15, label, ha="center", va="bottom", fontsize=13)
         ax.text(left + w / 2, -h / 2 - 0.15, rf"${rows}\times{cols}$", ha="center", va="top", fontsize=9, color="0.3")
         lefts.append((left, w))
@@ -58,16 +58,16 @@ def draw_sweep(sizes, mode: str, ax=None, scale: float = 0.3):
     widths = sizes[:-1][::-1] if mode == "forward" else sizes[1:][::-1]
     y_arrow = -top - 0.9
     for (l0, w0), (l1, _), n in zip(lefts[:-1], lefts[1:], widths):
-        ax.text((l0 + w0 + l1) / 2, y_arrow + 0.25, f"{n}", ha="center", va="bottom", fontsize=10, color=colour)
+        ax.text((l0 + w0 + l1) / 2, y_arrow + 0.25, f"{n}", ha="center", va="bottom", fontsize=10, color=color)
     start, end = (right, 0.0) if mode == "forward" else (0.0, right)
     result = sizes[-1] if mode == "forward" else sizes[0]  # J v has M entries, u^T J has D
     ax.text(end + (-0.5 if mode == "forward" else 0.5), y_arrow, f"{result}", ha="center", va="center",
-            fontsize=11, fontweight="bold", color=colour)
+            fontsize=11, fontweight="bold", color=color)
     ax.annotate("", xy=(end, y_arrow), xytext=(start, y_arrow),
-                arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 2, "mutation_scale": 18})
+                arrowprops={"arrowstyle": "-|>", "color": color, "lw": 2, "mutation_scale": 18})
     words = "right to left: one matrix-vector product per layer" if mode == "forward" else \
         "left to right: one vector-matrix product per layer"
-    ax.text(right / 2, y_arrow - 0.25, words, ha="center", va="top", fontsize=10, color=colour)
+    ax.text(right / 2, y_arrow - 0.25, words, ha="center", va="top", fontsize=10, color=color)
     ax.set_title(("Forward mode (eq 13)" if mode == "forward" else "Reverse mode (eq 14)") +
                  "; the numbers are the lengths of the vector carried between factors", fontsize=11)
     ax.set_xlim(-0.9, right + 0.9)
@@ -77,13 +77,18 @@ def draw_sweep(sizes, mode: str, ax=None, scale: float = 0.3):
     return ax
 
 
-def _positive(values, name, n=None):
-    arr = np.asarray(values, dtype=np.float64)
+def _positive(values, name, caller, n=None):
+    """``values`` as a float array (n,) of finite values > 0, for a log axis."""
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{caller} expects {name} to be a list of numbers, got {values!r:.60}") from None
     if arr.ndim != 1 or arr.size == 0 or (n is not None and arr.size != n):
         want = f"{n} values" if n is not None else "a non-empty list of values"
-        raise ValueError(f"{name}: expected {want}, got shape {arr.shape}")
+        raise ValueError(f"{caller} expects {name} to be {want}, got shape {arr.shape}")
     if not (np.isfinite(arr).all() and (arr > 0).all()):
-        raise ValueError(f"{name}: a log-scale plot needs finite values > 0, got {arr.min()!r} at least")
+        bad = float(arr[~(np.isfinite(arr) & (arr > 0))][0])
+        raise ValueError(f"{caller} expects {name} to be finite values > 0 (a log axis), got {bad!r}")
     return arr
 
 
@@ -91,19 +96,21 @@ def plot_costs(x, series, ax=None, *, xlabel: str, ylabel: str, title: str = "",
     """One log-log line per ``series`` entry (label -> values at ``x``), a dotted line at ``x = crossover``.
 
     A label starting with ``forward``, ``reverse`` or ``dense`` gets that strategy's
-    colour. Returns the axes.
+    color. Returns the axes.
     """
-    x = _positive(x, "x")
+    x = _positive(x, "x", "plot_costs")
     if not isinstance(series, dict) or not series:
-        raise ValueError(f"series must be a non-empty dict label -> values, got {type(series).__name__}")
+        raise ValueError(f"plot_costs expects series to be a non-empty dict label -> values, "
+                         f"got {type(series).__name__}")
+    crossover = None if crossover is None else positive_float(crossover, "plot_costs", "crossover")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4))
     for label, values in series.items():
-        y = _positive(values, f"series[{label!r}]", x.size)
-        colour = next((c for key, c in _COLOURS.items() if str(label).lower().startswith(key)), None)
-        ax.plot(x, y, "o-", ms=4, color=colour, label=label)
+        y = _positive(values, f"series[{label!r}]", "plot_costs", x.size)
+        color = next((c for key, c in _COLORS.items() if str(label).lower().startswith(key)), None)
+        ax.plot(x, y, "o-", ms=4, color=color, label=label)
     if crossover is not None:
-        ax.axvline(float(crossover), color="0.4", ls=":", lw=1.5, label="D = M")
+        ax.axvline(crossover, color="0.4", ls=":", lw=1.5, label="D = M")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(xlabel)
@@ -122,7 +129,9 @@ def plot_sweep_pair(n, vary_M, vary_D, *, fixed: int = 1000, ylabel: str, title:
     """
     for name, data in (("vary_M", vary_M), ("vary_D", vary_D)):
         if not isinstance(data, dict) or not data or not set(data) <= set(MODE_LABELS):
-            raise ValueError(f"{name} must map modes from {list(MODE_LABELS)} to costs, got {data!r:.80}")
+            raise ValueError(f"plot_sweep_pair expects {name} to map modes from {list(MODE_LABELS)} to costs, "
+                             f"got {data!r:.80}")
+    fixed = positive_int(fixed, "plot_sweep_pair", "fixed")
     if axes is None:
         fig, axes = plt.subplots(2, 1, figsize=(7.5, 8.5))
         fig.suptitle(title, fontsize=12)
@@ -144,17 +153,18 @@ def plot_ratio(points, ax=None, *, counted=None, ylabel: str = "reverse / forwar
     ``M = D``. Returns the axes.
     """
     if not isinstance(points, dict) or not points:
-        raise ValueError(f"points must be a non-empty dict label -> (m_over_d, ratio), got {type(points).__name__}")
+        raise ValueError(f"plot_ratio expects points to be a non-empty dict label -> (m_over_d, ratio), "
+                         f"got {type(points).__name__}")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4))
     if counted is not None:
-        r = _positive(counted[0], "counted m_over_d")
-        ax.plot(r, _positive(counted[1], "counted ratio", r.size), "-", color="0.3", lw=1.5,
+        r = _positive(counted[0], "counted m_over_d", "plot_ratio")
+        ax.plot(r, _positive(counted[1], "counted ratio", "plot_ratio", r.size), "-", color="0.3", lw=1.5,
                 label="counted multiply-adds")
     for (label, (r, ratio)), marker in zip(points.items(), "osD^v"):
-        r = _positive(r, f"points[{label!r}] m_over_d")
-        ax.plot(r, _positive(ratio, f"points[{label!r}] ratio", r.size), marker, ms=6, mfc="none", mew=1.5,
-                label=label)
+        r = _positive(r, f"points[{label!r}] m_over_d", "plot_ratio")
+        ratio = _positive(ratio, f"points[{label!r}] ratio", "plot_ratio", r.size)
+        ax.plot(r, ratio, marker, ms=6, mfc="none", mew=1.5, label=label)
     ax.axhline(1.0, color="0.5", ls=":", lw=1.2)
     ax.axvline(1.0, color="0.5", ls=":", lw=1.2)
     ax.set_xscale("log")

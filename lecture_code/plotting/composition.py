@@ -20,6 +20,10 @@ def _axes(ax, size):
 
 def layer_names(n_layers: int) -> list:
     """``['Input', 'Hidden 1', ..., 'Output']`` for ``n_layers`` >= 2 layers of units."""
+    n_layers = positive_int(n_layers, "layer_names", "n_layers")
+    if n_layers < 2:
+        raise ValueError(f"layer_names expects n_layers to be an integer >= 2 (an input and an output layer), "
+                         f"got {n_layers}")
     return ["Input"] + [f"Hidden {i}" for i in range(1, n_layers - 1)] + ["Output"]
 
 
@@ -30,8 +34,8 @@ def draw_network(sizes, ax=None, names=None):
     connections ``Line2D`` objects, one per weight.
     """
     if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
-        raise ValueError(f"draw_network expects a list of at least two layer widths, got {sizes!r}")
-    sizes = [positive_int(s, f"sizes[{i}]") for i, s in enumerate(sizes)]
+        raise ValueError(f"draw_network expects sizes to be a list of at least two layer widths, got {sizes!r}")
+    sizes = [positive_int(s, "draw_network", f"sizes[{i}]") for i, s in enumerate(sizes)]
     names = layer_names(len(sizes)) if names is None else list(names)
     if len(names) != len(sizes):
         raise ValueError(f"draw_network expects {len(sizes)} names, one per layer, got {len(names)}")
@@ -42,11 +46,11 @@ def draw_network(sizes, ax=None, names=None):
         for x0, y0 in left:
             for x1, y1 in right:
                 ax.plot([x0 + radius, x1 - radius], [y0, y1], color="0.65", lw=0.6, zorder=1)
-    colours = ["#4C72B0"] + ["#DD8452"] * (len(sizes) - 2) + ["#55A868"]
+    colors = ["#4C72B0"] + ["#DD8452"] * (len(sizes) - 2) + ["#55A868"]
     top = gap * (max(sizes) - 1) / 2
-    for k, (layer, colour) in enumerate(zip(centres, colours)):
+    for k, (layer, color) in enumerate(zip(centres, colors)):
         for x, y in layer:
-            ax.add_patch(Circle((x, y), radius, facecolor=colour, edgecolor="black", lw=0.8, zorder=2))
+            ax.add_patch(Circle((x, y), radius, facecolor=color, edgecolor="black", lw=0.8, zorder=2))
         ax.text(2.0 * k, top + 0.55, f"{names[k]}\n({sizes[k]})", ha="center", va="bottom", fontsize=10)
     ax.set_xlim(-0.6, 2.0 * (len(sizes) - 1) + 0.6)
     ax.set_ylim(-top - 0.5, top + 1.3)
@@ -58,7 +62,7 @@ def draw_computational_graph(n_functions: int = 4, ax=None, output="o"):
 
     Returns the axes; the variables and functions are ``FancyBboxPatch`` boxes.
     """
-    k = positive_int(n_functions, "n_functions")
+    k = positive_int(n_functions, "draw_computational_graph", "n_functions")
     ax = _axes(ax, (1.6 * (2 * k + 1), 2.6))
     labels = []
     for i in range(1, k + 1):

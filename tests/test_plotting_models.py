@@ -1,0 +1,104 @@
+"""Chapter 7's figures (lecture_code.plotting.models)."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+import lecture_code as lc
+from lecture_code.plotting import models as plots
+
+
+# -- figures -----------------------------------------------------------------------------------------
+
+def test_regression_losses_draws_the_three_losses():
+    ax = plots.plot_regression_losses(delta=0.5, limit=2.0)
+    lines = {ln.get_label(): ln for ln in ax.lines if not ln.get_label().startswith("_")}
+    assert len(lines) == 3
+    (sq,) = [ln for name, ln in lines.items() if "squared" in name]
+    (ab,) = [ln for name, ln in lines.items() if "absolute" in name]
+    (hu,) = [ln for name, ln in lines.items() if "Huber" in name]
+    d = sq.get_xdata()
+    assert d.min() == -2.0 and d.max() == 2.0
+    assert_allclose(sq.get_ydata(), 0.5 * d**2, rtol=1e-15, err_msg="squared error is 1/2 d^2")
+    assert_allclose(ab.get_ydata(), np.abs(d), rtol=1e-15, err_msg="absolute error is |d|")
+    want = lc.losses.huber(0.5)._per_example(d[:, None], np.zeros((d.size, 1)))[0]
+    assert_allclose(hu.get_ydata(), want, rtol=1e-14, err_msg="Huber curve is not lc.losses.huber(0.5)")
+    assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+    ax.figure.canvas.draw()  # renders the TeX labels: a mathtext error would raise here
+
+
+def test_parity_plot_shows_the_points_and_the_diagonal():
+    y, y_hat = np.array([10.0, 20.0, 50.0]), np.array([12.0, 18.0, 45.0])
+    ax = plots.plot_parity(y_hat, y, label="MLP")  # the prediction first, as in the metrics
+    assert_array_equal(ax.collections[0].get_offsets(), np.c_[y, y_hat],
+                       err_msg="measured y across, predicted y_hat up")
+    (diag,) = [ln for ln in ax.lines if ln.get_label() == "_diagonal"]
+    assert_array_equal(diag.get_xdata(), diag.get_ydata())
+    assert ax.get_xlim() == ax.get_ylim()
+    assert ax.get_xlim()[0] < 10.0 and ax.get_xlim()[1] > 50.0
+    assert "MPa" in ax.get_xlabel() and "MPa" in ax.get_ylabel()
+    ax.figure.canvas.draw()
+
+
+def test_parity_plot_twice_on_one_axes_keeps_one_diagonal_covering_both():
+    ax = plots.plot_parity([1.5, 2.5], [1.0, 2.0], label="a")
+    plots.plot_parity([1.0, 8.0], [0.0, 9.0], ax=ax, label="b")
+    assert len(ax.collections) == 2
+    diagonals = [ln for ln in ax.lines if ln.get_label() == "_diagonal"]
+    assert len(diagonals) == 1 and diagonals[0].get_xdata()[0] < 0.0 and diagonals[0].get_xdata()[1] > 9.0
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
+
+
+def test_confusion_matrix_plot_shows_the_counts():
+    counts = np.array([[5, 1, 0], [2, 7, 1], [0, 3, 9]])
+    ax = plots.plot_confusion_matrix(counts, ["low", "mid", "high"])
+    assert_array_equal(ax.images[0].get_array(), counts)
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == [str(v) for v in counts.ravel()]  # row by row: true class i, predicted j
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["low", "mid", "high"]
+    assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
+    ax.figure.canvas.draw()
+
+
+def test_decision_regions_color_the_predicted_class():
+    X = np.array([[-1.0, 0.0], [1.0, 0.0], [-0.5, 0.5], [0.5, -0.5]])
+    y = np.array([0, 1, 0, 1])
+    seen = []
+
+    def predict(points):
+        seen.append(points.shape)
+        return (points[:, 0] > 0).astype(int)  # left: class 0, right: class 1
+
+    fig, ax = plt.subplots()
+    assert plots.plot_decision_regions(predict, X, y, ax=ax, resolution=30, class_names=["L", "R"]) is ax
+    assert seen == [(900, 2)]
+    assert len(ax.collections) >= 2 + 2  # filled regions, boundary, and one scatter per class
+    scatters = [c for c in ax.collections if c.get_label() in ("L", "R")]
+    assert_array_equal(scatters[0].get_offsets(), X[y == 0])
+    assert_array_equal(scatters[1].get_offsets(), X[y == 1])
+    fig.canvas.draw()
+
+
+def test_figures_reject_bad_input():
+    with pytest.raises(ValueError, match=r"plot_parity expects y_hat and y of the same shape \(N,\), "
+                                         r"got \(3,\) and \(2,\)"):
+        plots.plot_parity(np.ones(3), np.ones(2))
+    with pytest.raises(ValueError, match=r"shape \(C, C\), got \(2, 3\)"):
+        plots.plot_confusion_matrix(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="plot_confusion_matrix expects class_names to have 2 entries, one per "
+                                         "class, got 1"):
+        plots.plot_confusion_matrix(np.ones((2, 2)), ["a"])
+    with pytest.raises(ValueError, match=r"X of shape \(N, 2\)"):
+        plots.plot_decision_regions(lambda p: p[:, 0] > 0, np.ones((3, 3)), np.zeros(3))
+    with pytest.raises(ValueError, match=r"plot_decision_regions expects y to hold class labels, integers >= 0, "
+                                         r"got \[0.5\]"):
+        plots.plot_decision_regions(lambda p: p[:, 0] > 0, np.ones((3, 2)), np.array([0.0, 0.5, 1.0]))
+    with pytest.raises(ValueError, match="plot_decision_regions expects predict to be a function"):
+        plots.plot_decision_regions(None, np.ones((3, 2)), np.zeros(3))
+    with pytest.raises(ValueError, match="plot_regression_losses expects delta to be a finite number > 0, got -1"):
+        plots.plot_regression_losses(delta=-1)
+    with pytest.raises(ValueError, match="plot_decision_regions expects resolution to be an integer >= 1, got 0"):
+        plots.plot_decision_regions(lambda p: p[:, 0] > 0, np.ones((3, 2)), np.zeros(3), resolution=0)
+    with pytest.raises(ValueError, match="plot_decision_regions expects margin to be a finite number >= 0, got -0.1"):
+        plots.plot_decision_regions(lambda p: p[:, 0] > 0, np.ones((3, 2)), np.zeros(3), margin=-0.1)

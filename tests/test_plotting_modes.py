@@ -1,0 +1,89 @@
+"""Chapter 3's figures (lecture_code.plotting.modes): the two sweeps and their costs, what is drawn."""
+
+import pytest
+from matplotlib.patches import Rectangle
+
+import lecture_code as lc
+
+
+# -- figures ----------------------------------------------------------------------------
+@pytest.mark.parametrize("sizes", [[4, 8, 6, 4, 2], [1, 1], [3, 1, 5]], ids=str)
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_draw_sweep_draws_every_factor_to_scale(sizes, mode):
+    ax = lc.plotting.draw_sweep(sizes, mode, scale=0.5)
+    boxes = [p for p in ax.patches if isinstance(p, Rectangle)]
+    K = len(sizes) - 1
+    assert len(boxes) == K + 1  # K Jacobians and the vector
+    shapes = [(round(b.get_height() / 0.5), round(b.get_width() / 0.5)) for b in boxes]
+    jacobians = [(sizes[l], sizes[l - 1]) for l in range(K, 0, -1)]
+    assert shapes == (jacobians + [(sizes[0], 1)] if mode == "forward" else [(1, sizes[-1])] + jacobians)
+    texts = [t.get_text() for t in ax.texts]
+    assert r"$\mathbf{J}_1$" in texts and rf"$\mathbf{{J}}_{K}$" in texts
+    assert (r"$\mathbf{v}$" in texts) == (mode == "forward") and (r"$\mathbf{u}^\top$" in texts) == (mode == "reverse")
+    bold = [t.get_text() for t in ax.texts if t.get_fontweight() == "bold"]
+    assert bold == [str(sizes[-1] if mode == "forward" else sizes[0])]  # J v has M entries, u^T J has D
+    assert ("eq 13" if mode == "forward" else "eq 14") in ax.get_title()
+
+
+def test_draw_sweep_labels_the_vector_lengths_between_factors():
+    texts = [t.get_text() for t in lc.plotting.draw_sweep([4, 8, 6, 4, 2], "forward").texts]
+    assert [t for t in texts if t.isdigit()] == ["4", "6", "8", "4", "2"]
+    texts = [t.get_text() for t in lc.plotting.draw_sweep([4, 8, 6, 4, 2], "reverse").texts]
+    assert [t for t in texts if t.isdigit()] == ["2", "4", "6", "8", "4"]
+
+
+def test_plot_costs_draws_one_line_per_series_on_log_axes():
+    x = [1, 10, 100]
+    ax = lc.plotting.plot_costs(x, {"forward mode": [5, 5, 6], "reverse mode": [1, 4, 60]},
+                                xlabel="M", ylabel="multiply-adds", title="sweep", crossover=10)
+    lines = [l for l in ax.get_lines() if l.get_label() in ("forward mode", "reverse mode")]
+    assert [list(l.get_ydata()) for l in lines] == [[5, 5, 6], [1, 4, 60]]
+    assert lines[0].get_color() != lines[1].get_color()
+    assert any(l.get_label() == "D = M" and list(l.get_xdata()) == [10, 10] for l in ax.get_lines())
+    assert (ax.get_xscale(), ax.get_yscale()) == ("log", "log")
+    assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == ("M", "multiply-adds", "sweep")
+
+
+def test_plot_sweep_pair_stacks_both_sweeps_with_the_strategies_named():
+    n = [1, 10, 100]
+    top, bottom = lc.plotting.plot_sweep_pair(n, {"forward": [5, 5, 6], "reverse": [1, 4, 60]},
+                                              {"forward": [1, 2, 3], "dense": [2, 3, 4]}, fixed=10,
+                                              ylabel="seconds", title="timings")
+    assert "M varies" in top.get_title() and "D varies" in bottom.get_title() and "D = 10" in top.get_title()
+    assert top.get_xlabel().startswith("M") and bottom.get_xlabel().startswith("D")
+    labels = [l.get_label() for l in top.get_lines()]
+    assert "forward mode (D JVPs)" in labels and "reverse mode (M VJPs)" in labels
+    assert "dense product, eq 6 (right to left)" in [l.get_label() for l in bottom.get_lines()]
+    assert top.figure._suptitle.get_text() == "timings"
+    with pytest.raises(ValueError, match=r"plot_sweep_pair expects vary_D to map modes from "
+                                         r"\['forward', 'reverse', 'dense'\] to costs, got \{'backprop'"):
+        lc.plotting.plot_sweep_pair(n, {"forward": [1, 2, 3]}, {"backprop": [1, 2, 3]}, ylabel="s")
+
+
+def test_plot_ratio_draws_markers_a_counted_line_and_the_unit_lines():
+    ax = lc.plotting.plot_ratio({"measured": ([0.1, 1, 10], [0.2, 1.1, 8])}, counted=([0.1, 10], [0.1, 10]))
+    labels = [l.get_label() for l in ax.get_lines()]
+    assert "measured" in labels and "counted multiply-adds" in labels
+    assert "M / D" in ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
+    assert (ax.get_xscale(), ax.get_yscale()) == ("log", "log")
+
+
+@pytest.mark.parametrize("call,pattern", [
+    (lambda: lc.plotting.draw_sweep([4], "forward"),
+     r"draw_sweep expects sizes to be a list of at least two layer widths"),
+    (lambda: lc.plotting.draw_sweep([4, 2], "sideways"),
+     r"draw_sweep expects mode to be one of \['forward', 'reverse'\], got 'sideways'"),
+    (lambda: lc.plotting.draw_sweep([4, 0], "forward"), r"draw_sweep expects sizes\[1\] to be an integer >= 1, got 0"),
+    (lambda: lc.plotting.plot_costs([1, 2], {"a": [1]}, xlabel="x", ylabel="y"),
+     r"plot_costs expects series\['a'\] to be 2 values, got shape \(1,\)"),
+    (lambda: lc.plotting.plot_costs([1, 2], {"a": [1, 0]}, xlabel="x", ylabel="y"),
+     r"plot_costs expects series\['a'\] to be finite values > 0 \(a log axis\), got 0.0"),
+    (lambda: lc.plotting.plot_costs([1, 2], {}, xlabel="x", ylabel="y"),
+     r"plot_costs expects series to be a non-empty dict label -> values, got dict"),
+    (lambda: lc.plotting.plot_ratio({}), r"plot_ratio expects points to be a non-empty dict"),
+    (lambda: lc.plotting.plot_ratio({"a": ([1, 2], [1, -1])}),
+     r"plot_ratio expects points\['a'\] ratio to be finite values > 0 \(a log axis\), got -1.0"),
+])
+def test_plotting_bad_input(call, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        call()

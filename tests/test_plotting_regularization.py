@@ -1,0 +1,199 @@
+"""Chapter 6's figures (lecture_code.plotting.regularization)."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.patches import Circle
+from numpy.testing import assert_allclose
+
+from lecture_code.plotting import regularization as plots
+from lecture_code.training import History
+
+
+def history(train, val=None):
+    h = History()
+    for epoch, t in enumerate(train):
+        h.record(epoch, t, None if val is None else val[epoch], 5 * epoch, 0.1 * epoch)
+    return h
+
+
+TRAIN = [0.6, 0.3, 0.2, 0.12, 0.08, 0.05, 0.03]
+VAL = [0.65, 0.4, 0.33, 0.35, 0.38, 0.42, 0.5]
+
+
+# -- plot_curves --------------------------------------------------------------------------------------
+
+def _lines(ax):
+    return {line.get_label(): line for line in ax.lines}
+
+
+def test_curves_draw_training_dashed_and_validation_solid_per_run():
+    runs = {"plain": history(TRAIN, VAL), "decay": history([0.5, 0.4], [0.5, 0.45])}
+    ax = plots.plot_curves(runs)
+    lines = _lines(ax)
+    assert set(lines) == {"plain: training", "plain: validation", "decay: training", "decay: validation"}
+    assert_allclose(lines["plain: training"].get_ydata(), TRAIN, rtol=0, atol=0, err_msg="training curve")
+    assert_allclose(lines["plain: validation"].get_ydata(), VAL, rtol=0, atol=0, err_msg="validation curve")
+    assert_allclose(lines["plain: validation"].get_xdata(), range(len(VAL)), rtol=0, atol=0)
+    assert lines["plain: training"].get_linestyle() == "--" and lines["plain: validation"].get_linestyle() == "-"
+    assert lines["plain: training"].get_color() == lines["plain: validation"].get_color()
+    assert lines["plain: training"].get_color() != lines["decay: training"].get_color()
+    assert ax.get_yscale() == "log" and ax.get_xlabel() == "epoch"
+
+
+def test_curves_can_show_validation_only_on_a_linear_axis_on_a_given_axes():
+    _, given = plt.subplots()
+    ax = plots.plot_curves({"plain": history(TRAIN, VAL)}, ax=given, which=("val",), log=False)
+    assert ax is given and list(_lines(ax)) == ["plain: validation"] and ax.get_yscale() == "linear"
+
+
+# -- plot_early_stopping -------------------------------------------------------------------------------
+
+def test_early_stopping_marks_the_restored_epoch_and_the_stop():
+    stopped = history(TRAIN[:6], VAL[:6])
+    full = history(TRAIN, VAL)
+    ax = plots.plot_early_stopping(stopped, best_epoch=2, stopped_epoch=5, full=full, patience=3)
+    lines = _lines(ax)
+    marker = lines["restored: epoch 2"]
+    assert (marker.get_xdata()[0], marker.get_ydata()[0]) == (2, VAL[2])
+    assert_allclose(lines["stopped after epoch 5"].get_xdata(), [5, 5], rtol=0, atol=0)
+    assert_allclose(lines["without stopping: validation"].get_ydata(), VAL, rtol=0, atol=0)
+    assert_allclose(lines["validation"].get_ydata(), VAL[:6], rtol=0, atol=0)
+    span = [p for p in ax.patches if p.get_label() == "patience = 3 epochs"]
+    assert len(span) == 1
+    patch = span[0]  # a Rectangle in matplotlib >= 3.9, a Polygon before
+    xs = [patch.get_x(), patch.get_x() + patch.get_width()] if hasattr(patch, "get_width") else patch.get_xy()[:, 0]
+    assert (min(xs), max(xs)) == (2, 5)
+
+
+@pytest.mark.parametrize("call,pattern", [
+    (lambda: plots.plot_early_stopping(history(TRAIN, VAL), 9, 9),
+     r"plot_early_stopping expects best_epoch to be one of the recorded epochs 0..6, got 9"),
+    (lambda: plots.plot_early_stopping(history(TRAIN, VAL), 4, 2),
+     r"plot_early_stopping expects stopped_epoch >= best_epoch .*got stopped_epoch 2 and best_epoch 4"),
+    (lambda: plots.plot_early_stopping(history(TRAIN), 1, 2),
+     r"plot_early_stopping expects history to have a validation loss, got a History without one: "
+     r"train with validation="),
+    (lambda: plots.plot_curves({}), r"plot_curves expects runs to be a non-empty dict label -> History, got dict"),
+    (lambda: plots.plot_curves({"a": [0.1, 0.2]}),
+     r"plot_curves expects runs\['a'\] to be a training History .*got list"),
+    (lambda: plots.plot_curves({"a": history(TRAIN)}), r"plot_curves expects runs\['a'\] to have a validation loss"),
+    (lambda: plots.plot_curves({"a": history(TRAIN, VAL)}, which=("test",)),
+     r"plot_curves expects which to name curves from \['train', 'val'\], got \('test',\)"),
+])
+def test_curve_plots_bad_input(call, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        call()
+
+
+# -- plot_cv_curve ------------------------------------------------------------------------------------
+
+def test_cv_curve_shows_mean_and_sd_of_the_folds_and_the_chosen_lambda():
+    lams = [0.001, 0.01, 0.1]
+    scores = np.array([[0.4, 0.5, 0.3, 0.6], [0.2, 0.3, 0.25, 0.35], [0.3, 0.3, 0.4, 0.5]])
+    ax = plots.plot_cv_curve(lams, scores, chosen=0.01)
+    errorbar = ax.containers[0]
+    assert errorbar.get_label() == "mean ± SD over 4 folds"
+    assert_allclose(errorbar.lines[0].get_ydata(), scores.mean(axis=1), rtol=1e-15, err_msg="the means")
+    bars = errorbar.lines[2][0].get_segments()  # the error bars: one segment per lambda
+    assert_allclose([seg[1, 1] - seg[0, 1] for seg in bars], 2 * scores.std(axis=1), rtol=1e-12, err_msg="± SD")
+    dots = [line for line in ax.lines if line.get_marker() == "."]
+    assert len(dots) == 4 and sorted(np.concatenate([d.get_ydata() for d in dots])) == sorted(scores.ravel())
+    star = _lines(ax)["chosen λ = 0.01"]
+    assert (star.get_xdata()[0], star.get_ydata()[0]) == (0.01, pytest.approx(scores[1].mean()))
+    assert ax.get_xscale() == "log"
+
+
+@pytest.mark.parametrize("call,pattern", [
+    (lambda: plots.plot_cv_curve([0.1, 1.0], np.ones((3, 4))),
+     r"plot_cv_curve expects scores of shape \(L, k\) = \(2, k >= 2\), .* got \(3, 4\)"),
+    (lambda: plots.plot_cv_curve([0.1, 1.0], np.ones((2, 1))), r"got \(2, 1\)"),
+    (lambda: plots.plot_cv_curve([0.0, 1.0], np.ones((2, 3))),
+     r"plot_cv_curve expects lams to be a non-empty list of values > 0"),
+    (lambda: plots.plot_cv_curve([0.1, 1.0], np.ones((2, 3)), chosen=0.5),
+     r"plot_cv_curve expects chosen to be one of lams \[0.1, 1.0\], got 0.5"),
+])
+def test_cv_curve_bad_input(call, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        call()
+
+
+# -- plot_weight_pattern and plot_sparsity ---------------------------------------------------------------
+
+def test_weight_pattern_masks_exact_zeros_only_on_a_symmetric_scale():
+    W = np.array([[0.0, 1e-12, -0.5], [2.0, 0.0, 0.0]])
+    ax = plots.plot_weight_pattern(W, colorbar=False)
+    image = ax.images[0].get_array()
+    assert_allclose(image.filled(np.nan), np.where(W == 0, np.nan, W), rtol=0, atol=0, err_msg="the image is not W")
+    assert image.mask.tolist() == (W == 0).tolist()  # 1e-12 is small, not zero: it stays colored
+    assert ax.images[0].get_clim() == (-2.0, 2.0)
+    assert ax.get_title() == "50% of the weights are exactly 0 (white)"
+
+
+def test_sparsity_plot_draws_the_fractions_against_lambda():
+    ax = plots.plot_sparsity([0.001, 0.01, 0.1], [0.0, 0.25, 0.9])
+    assert_allclose(ax.lines[0].get_ydata(), [0.0, 0.25, 0.9], rtol=0, atol=0)
+    assert [t.get_text() for t in ax.texts] == ["0%", "25%", "90%"] and ax.get_xscale() == "log"
+
+
+@pytest.mark.parametrize("call,pattern", [
+    (lambda: plots.plot_weight_pattern(np.ones(3)),
+     r"plot_weight_pattern expects W to be a weight matrix of shape \(out, in\), got \(3,\)"),
+    (lambda: plots.plot_weight_pattern([[np.nan]]), r"W must be finite"),
+    (lambda: plots.plot_sparsity([0.1, 1.0], [0.2, 1.5]),
+     r"plot_sparsity expects zero_fractions to be 2 values in \[0, 1\]"),
+    (lambda: plots.plot_sparsity([0.1, 1.0], [0.2]), r"plot_sparsity expects zero_fractions to be 2 values"),
+    (lambda: plots.plot_sparsity([-0.1, 1.0], [0.2, 0.3]),
+     r"plot_sparsity expects lams to be a non-empty list of values > 0"),
+])
+def test_weight_plots_bad_input(call, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        call()
+
+
+# -- draw_dropout and plot_dropout_outputs ---------------------------------------------------------------
+
+@pytest.mark.parametrize("sizes,dropped", [
+    ([4, 6, 6, 1], [[0] * 4, [1, 0, 0, 1, 0, 0], [0, 0, 0, 0, 1, 0], [0]]),
+    ([2, 3, 1], [[0, 0], [0, 0, 0], [0]]),
+    ([3, 2, 2], [[0, 1, 0], [1, 1], [0, 0]]),
+])
+def test_dropout_drawing_removes_every_connection_of_a_dropped_unit(sizes, dropped):
+    ax = plots.draw_dropout(sizes, dropped)
+    on = [len(d) - sum(d) for d in dropped]
+    units = [p for p in ax.patches if isinstance(p, Circle)]
+    assert len(units) == sum(sizes)
+    assert sum(p.get_facecolor()[:3] == (1.0, 1.0, 1.0) for p in units) == sum(map(sum, dropped))  # hollow
+    kept = sum(a * b for a, b in zip(on[:-1], on[1:]))
+    assert len(ax.lines) == kept + 2 * sum(map(sum, dropped))  # connections, plus two strokes per cross
+    assert [t.get_text() for t in ax.texts][1] == f"Hidden 1\n({on[1]} of {sizes[1]} on)"
+
+
+def test_dropout_outputs_histogram_holds_every_sample_and_both_lines():
+    samples = np.random.default_rng(0).normal(1.0, 0.5, size=500)
+    ax = plots.plot_dropout_outputs(samples, 0.8, bins=20)
+    assert sum(p.get_height() for p in ax.patches) == 500 and len(ax.patches) == 20
+    lines = {line.get_label().split(":")[0]: line.get_xdata()[0] for line in ax.lines}
+    assert lines["mean over the masks"] == pytest.approx(samples.mean(), rel=1e-15)
+    assert lines["evaluation mode"] == 0.8
+
+
+@pytest.mark.parametrize("call,pattern", [
+    (lambda: plots.draw_dropout([4], [[0] * 4]),
+     r"draw_dropout expects sizes to be a list of at least two layer widths, got \[4\]"),
+    (lambda: plots.draw_dropout([4, 2], [[0] * 4]),
+     r"draw_dropout expects dropped to hold one boolean list per layer \(2\)"),
+    (lambda: plots.draw_dropout([4, 2], [[0] * 4, [0] * 3]),
+     r"draw_dropout expects dropped\[1\] to have 2 entries .*, got 3"),
+    (lambda: plots.draw_dropout([4, 0], [[0] * 4, []]),
+     r"draw_dropout expects sizes\[1\] to be an integer >= 1, got 0"),
+    (lambda: plots.plot_dropout_outputs(np.ones((2, 2)), 0.0),
+     r"plot_dropout_outputs expects samples to be a 1-D array .*, got shape \(2, 2\)"),
+    (lambda: plots.plot_dropout_outputs(np.ones(4), [0.0, 1.0]),
+     r"plot_dropout_outputs expects eval_output to be one number, got shape \(2,\)"),
+    (lambda: plots.plot_dropout_outputs(np.ones(4), 0.0, bins=0),
+     r"plot_dropout_outputs expects bins to be an integer >= 1, got 0"),
+])
+def test_dropout_plots_bad_input(call, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        call()

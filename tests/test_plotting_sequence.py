@@ -1,0 +1,103 @@
+"""Chapter 8's figures (lecture_code.plotting.sequence)."""
+
+import numpy as np
+import pytest
+from matplotlib.colors import LogNorm
+from numpy.testing import assert_allclose, assert_array_equal
+
+import lecture_code as lc
+from lecture_code.plotting import sequence as plots
+from lecture_code.recurrent import gradient_norms_through_time
+
+
+# -- figures -----------------------------------------------------------------------------------------
+
+def test_jacobian_patterns_show_each_matrix_with_zeros_blank_and_the_block_grid():
+    conv = lc.Conv1D(2, 2, 3, 6)
+    J_conv = conv.jacobian(np.zeros(12), conv.init(0))
+    J_dense = lc.Linear(12, 8).jacobian(np.zeros(12), lc.Linear(12, 8).init(1))
+    axes = plots.plot_jacobian_patterns([J_dense, J_conv], titles=["dense", "conv"], blocks=[None, (4, 6)])
+    assert len(axes) == 2 and [ax.get_title() for ax in axes] == ["dense", "conv"]
+    shown = axes[1].images[0].get_array()
+    assert_array_equal(shown.mask, J_conv == 0, err_msg="exact zeros are masked (white)")
+    assert_allclose(shown.data[J_conv != 0], J_conv[J_conv != 0], rtol=0, atol=0)
+    lines = [ln for ln in axes[1].lines]
+    assert len(lines) == 2, "one horizontal and one vertical block boundary for a 2 x 2 grid of blocks"
+    assert not axes[0].lines
+    assert [t.get_text() for t in axes[1].get_xticklabels()][:2] == ["1", "2"], "1-based ticks"
+    largest = max(np.abs(J_conv).max(), np.abs(J_dense).max())
+    assert all(ax.images[0].get_clim() == (-largest, largest) for ax in axes), "one color scale for all panels"
+    axes[0].figure.canvas.draw()
+
+
+def test_jacobian_patterns_on_a_log_scale_share_one_norm():
+    rnn = lc.RNN(1, 2, 5, outputs="all")
+    J = rnn.jacobian(np.ones(5), rnn.init(2))
+    axes = plots.plot_jacobian_patterns([J, 2 * J], log=True, title="two")
+    norms = [ax.images[0].norm for ax in axes]
+    assert all(isinstance(n, LogNorm) for n in norms) and norms[0] is norms[1]
+    nonzero = np.abs(np.concatenate([J[J != 0], 2 * J[J != 0]]))
+    assert np.isclose(norms[0].vmin, nonzero.min()) and np.isclose(norms[0].vmax, nonzero.max())
+    assert_allclose(axes[0].images[0].get_array().compressed(), np.abs(J[J != 0]), rtol=0, atol=0)
+    assert axes[0].figure.get_suptitle() == "two"
+    axes[0].figure.canvas.draw()
+
+
+def test_forecasts_draw_the_series_and_each_prediction():
+    y = np.array([0.0, 1.0, 0.5, -0.5])
+    ax = plots.plot_forecasts(y, {"model": y + 0.1, "naive": np.r_[0.0, y[:-1]]}, start=10, title="t")
+    measured, model, naive = ax.lines
+    assert_array_equal(measured.get_xdata(), [10, 11, 12, 13])
+    assert_array_equal(measured.get_ydata(), y)
+    assert_allclose(model.get_ydata(), y + 0.1)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["measured", "model", "naive"]
+    assert ax.get_title() == "t" and ax.get_xlabel() and ax.get_ylabel()
+
+
+def test_gradient_norms_are_drawn_relative_to_the_last_step_on_a_log_axis():
+    norms = {"a": np.array([2.0, 1.0, 0.5]), "b": np.array([4.0, 4.0, 2.0])}
+    ax = plots.plot_gradient_norms(norms, title="x")
+    assert ax.get_yscale() == "log"
+    assert_array_equal(ax.lines[0].get_xdata(), [0, 1, 2])
+    assert_allclose(ax.lines[0].get_ydata(), [1.0, 0.5, 0.25])
+    assert_allclose(ax.lines[1].get_ydata(), [1.0, 1.0, 0.5])
+    raw = plots.plot_gradient_norms(norms, normalize=False)
+    assert_allclose(raw.lines[1].get_ydata(), norms["b"])
+    ax.figure.canvas.draw()  # renders the TeX labels
+
+
+def test_gradient_norms_plot_takes_what_gradient_norms_through_time_returns():
+    net = lc.Sequential([lc.RNN(1, 3, 6), lc.Linear(3, 1)])
+    rng = np.random.default_rng(3)
+    norms = gradient_norms_through_time(net, net.init(4), rng.normal(size=(5, 6)), rng.normal(size=(5, 1)),
+                                        lc.losses.squared_error)
+    ax = plots.plot_gradient_norms({"RNN": norms})
+    assert_allclose(ax.lines[0].get_ydata(), norms / norms[0])
+
+
+BAD_PLOTS = [
+    (lambda: plots.plot_jacobian_patterns([]),
+     r"plot_jacobian_patterns expects jacobians to be a non-empty list of matrices, got list"),
+    (lambda: plots.plot_jacobian_patterns([np.ones(3)]),
+     r"plot_jacobian_patterns expects jacobians\[0\] to be a matrix of shape \(M, D\).*got \(3,\)"),
+    (lambda: plots.plot_jacobian_patterns([np.ones((4, 6))], blocks=[(3, 2)]),
+     r"plot_jacobian_patterns expects blocks\[0\] to tile the matrix of shape \(4, 6\), got \(3, 2\)"),
+    (lambda: plots.plot_jacobian_patterns([np.ones((2, 2))], titles=["a", "b"]),
+     r"plot_jacobian_patterns expects 1 titles and 1 blocks, got 2 and 1"),
+    (lambda: plots.plot_forecasts(np.ones(3), {"m": np.ones(4)}),
+     r"plot_forecasts expects predictions\['m'\] to have the shape of y, \(3,\), got \(4,\)"),
+    (lambda: plots.plot_forecasts(np.ones((3, 1)), {"m": np.ones(3)}),
+     r"plot_forecasts expects y to be a series of shape \(T,\), got \(3, 1\)"),
+    (lambda: plots.plot_forecasts(np.ones(3), {}), r"plot_forecasts expects predictions to be a non-empty dict"),
+    (lambda: plots.plot_gradient_norms({"a": np.array([1.0, 0.0])}),
+     r"plot_gradient_norms expects norms\['a'\] to be positive norms of shape \(T,\), got shape \(2,\) "
+     r"with smallest entry 0"),
+    (lambda: plots.plot_gradient_norms([1.0, 2.0]),
+     r"plot_gradient_norms expects norms to be a non-empty dict label -> \(T,\) array, got list"),
+]
+
+
+@pytest.mark.parametrize("call, message", BAD_PLOTS)
+def test_figures_reject_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

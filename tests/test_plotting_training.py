@@ -1,0 +1,163 @@
+"""Chapter 5's figures (lecture_code.plotting.training): training curves, schedules, optimizers per evaluation."""
+
+import math
+import re
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+import lecture_code as lc
+from lecture_code import training
+from lecture_code.plotting import training as plots
+
+
+def small_run(regime="minibatch", epochs=3, validation=True, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(40, 3))
+    Y = X @ np.array([[1.0], [-0.5], [0.25]]) + 0.1 * rng.normal(size=(40, 1))
+    net = lc.mlp([3, 5, 1])
+    val = (X[:10], Y[:10]) if validation else None
+    return training.train(net, net.init(1), X, Y, lc.losses.squared_error, regime=regime, batch_size=8, lr=0.05,
+                          epochs=epochs, rng=2, validation=val)[1]
+
+
+# -- plot_loss_curves -----------------------------------------------------------------------------------
+
+
+def test_loss_curves_draw_each_history_against_epochs():
+    a, b = small_run("minibatch"), small_run("batch")
+    ax = plots.plot_loss_curves({"mini": a, "full": b}, log_y=False)
+    assert [line.get_label() for line in ax.lines] == ["mini", "full"]
+    for line, h in zip(ax.lines, (a, b)):
+        assert_array_equal(line.get_xdata(), h.epoch, err_msg="x must be the epoch numbers, row 0 included")
+        assert_allclose(line.get_ydata(), h.train_loss, rtol=1e-15, atol=0, err_msg="y must be the training losses")
+    assert ax.get_xlabel().startswith("epoch") and ax.get_ylabel() == "mean training loss" and ax.get_title()
+
+
+def test_loss_curves_against_updates_on_a_log_axis_drop_row_zero():
+    h = small_run("minibatch", epochs=4)  # 40 examples, B = 8: 5 updates per epoch
+    ax = plots.plot_loss_curves({"run": h}, x="updates", log_x=True)
+    (line,) = ax.lines
+    assert_array_equal(line.get_xdata(), [5, 10, 15, 20],
+                       err_msg="x must be the update counts, without 0 on a log axis")
+    assert_allclose(line.get_ydata(), h.train_loss[1:], rtol=1e-15, atol=0)
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log" and ax.get_xlabel().startswith("number of updates")
+
+
+def test_loss_curves_validation_and_non_finite_points():
+    h = small_run()
+    ax = plots.plot_loss_curves({"run": h}, which="val", log_y=False)
+    assert_allclose(ax.lines[0].get_ydata(), h.val_loss, rtol=1e-15, atol=0, err_msg="which='val' plots val_loss")
+    assert ax.get_ylabel() == "mean validation loss"
+    blown = training.History([0, 1, 2, 3], [3.0, 1e30, 1e300, math.inf], [None] * 4, [0, 1, 2, 3], [0.0] * 4)
+    ax = plots.plot_loss_curves({"diverged": blown})
+    assert_allclose(ax.lines[0].get_ydata(), [3.0, 1e30], rtol=0, atol=0, err_msg="1e300 and inf are left out")
+    assert_array_equal(ax.lines[0].get_xdata(), [0, 1])
+
+
+def test_log_axes_get_plain_tick_labels():
+    h = small_run()
+    ax = plots.plot_loss_curves({"run": h})
+    ax.figure.canvas.draw()
+    labels = [t.get_text() for t in ax.yaxis.get_ticklabels(which="both") if t.get_text()]
+    assert labels and not any("times" in t or "^" in t for t in labels), labels
+    wide = training.History([0, 1, 2], [0.5, 1e13, 2.0], [None] * 3, [0, 1, 2], [0.0] * 3)
+    ax = plots.plot_loss_curves({"blown up": wide})
+    ax.figure.canvas.draw()
+    majors = [t.get_text() for t in ax.yaxis.get_ticklabels() if t.get_text()]
+    assert "$10^{12}$" in majors or "$10^{13}$" in majors, majors
+    assert all(re.fullmatch(r"\$10\^\{-?\d+\}\$|[0-9.]+", t) for t in majors), majors
+    assert not any(t.get_text() for t in ax.yaxis.get_ticklabels(minor=True)), "no minor labels on 14 decades"
+
+
+@pytest.mark.parametrize("call,pattern", [
+    (lambda h: plots.plot_loss_curves([h]),
+     r"plot_loss_curves expects histories to be a non-empty dict \{label: \.\.\.\}, got list"),
+    (lambda h: plots.plot_loss_curves({}), r"plot_loss_curves expects histories to be a non-empty dict"),
+    (lambda h: plots.plot_loss_curves({"a": h}, x="time"),
+     r"plot_loss_curves expects x to be one of \['epoch', 'updates'\], got 'time'"),
+    (lambda h: plots.plot_loss_curves({"a": h}, which="test"),
+     r"plot_loss_curves expects which to be one of \['train', 'val'\], got 'test'"),
+    (lambda h: plots.plot_loss_curves({"a": [1.0, 0.5]}),
+     r"plot_loss_curves expects histories\['a'\] to be a History from lc.training.train, got list"),
+    (lambda h: plots.plot_loss_curves({"a": training.History()}),
+     r"plot_loss_curves expects histories\['a'\] to hold at least row 0 .*got an empty History"),
+])
+def test_loss_curves_bad_input(call, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        call(small_run())
+
+
+def test_loss_curves_without_validation_data_say_so():
+    with pytest.raises(ValueError, match=r"plot_loss_curves expects histories\['a'\] to have a validation loss, "
+                                         r"got a History without one: train it with validation=\(X_val, Y_val\)"):
+        plots.plot_loss_curves({"a": small_run(validation=False)}, which="val")
+
+
+# -- plot_schedules -------------------------------------------------------------------------------------
+
+
+def test_schedules_draw_rho_r_for_r_from_1():
+    ax = plots.plot_schedules({"1/r": training.inverse(1.0), "flat": training.constant(0.05),
+                               "capped": lambda r: 0.05 * min(1.0, 10 / r)}, 50)
+    inverse, flat, capped = ax.lines
+    r = np.arange(1, 51)
+    assert_array_equal(inverse.get_xdata(), r, err_msg="r counts updates from 1")
+    assert_allclose(inverse.get_ydata(), 1.0 / r, rtol=1e-15, atol=0, err_msg="rho_r = rho0 / r")
+    assert_allclose(flat.get_ydata(), np.full(50, 0.05), rtol=0, atol=0)
+    assert_allclose(capped.get_ydata(), 0.05 * np.minimum(1.0, 10 / r), rtol=1e-15, atol=0)
+    assert ax.get_xscale() == ax.get_yscale() == "log" and [line.get_label() for line in ax.lines] == ["1/r", "flat",
+                                                                                                      "capped"]
+
+
+@pytest.mark.parametrize("schedules,n,pattern", [
+    ({"a": 0.1}, 10, r"plot_schedules expects schedules\['a'\] to be a function r -> rho_r, got float"),
+    ({"a": lambda r: 1.0 - r / 5}, 10, r"plot_schedules \(schedules\['a'\]\) expects the learning-rate schedule "
+                                       r"to return a finite number > 0, got 0\.0 at update 5"),
+    ({"a": lambda r: math.nan}, 3, r"schedules\['a'\]\) expects .* a finite number > 0, got nan at update 1"),
+    ({"a": training.inverse(1.0)}, 0, r"plot_schedules expects n_updates to be an integer >= 1, got 0"),
+    ([training.inverse(1.0)], 5, r"plot_schedules expects schedules to be a non-empty dict"),
+])
+def test_schedules_bad_input(schedules, n, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        plots.plot_schedules(schedules, n)
+
+
+# -- plot_evaluations -----------------------------------------------------------------------------------
+
+
+def test_evaluations_draw_the_lowest_loss_so_far_and_the_raw_losses_faintly():
+    cg = [5.0, 3.0, 40.0, 2.0, 2.5, 1.0]
+    gd = [5.0, 4.0, 3.5, 3.2]
+    ax = plots.plot_evaluations({"CG": cg, "GD": gd})
+    best_cg, best_gd, raw_cg, raw_gd = ax.lines
+    assert_array_equal(best_cg.get_xdata(), np.arange(1, 7), err_msg="evaluation k = 1, 2, ...")
+    assert_allclose(best_cg.get_ydata(), [5.0, 3.0, 3.0, 2.0, 2.0, 1.0], rtol=0, atol=0, err_msg="running minimum")
+    assert_allclose(best_gd.get_ydata(), gd, rtol=0, atol=0)
+    assert_allclose(raw_cg.get_ydata(), cg, rtol=0, atol=0)
+    assert raw_cg.get_alpha() < 0.5 and raw_cg.get_color() == best_cg.get_color()
+    assert raw_gd.get_color() == best_gd.get_color() != best_cg.get_color()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["CG", "GD"]
+    low, high = ax.get_ylim()
+    assert low < 1.0 and 5.0 < high < 40.0, "a line-search spike must not squash the bold lines"
+
+
+def test_evaluations_raw_only():
+    ax = plots.plot_evaluations({"CG": [3.0, 4.0, 1.0]}, best_so_far=False, log_y=False)
+    (line,) = ax.lines
+    assert_allclose(line.get_ydata(), [3.0, 4.0, 1.0], rtol=0, atol=0)
+    assert ax.get_yscale() == "linear" and "lowest" not in ax.get_ylabel()
+
+
+@pytest.mark.parametrize("curves,pattern", [
+    ({"a": []}, r"plot_evaluations expects curves\['a'\] to be a non-empty 1-d sequence of finite losses, "
+                  r"got shape \(0,\)"),
+    ({"a": [1.0, math.nan]}, r"plot_evaluations expects curves\['a'\] to be a non-empty 1-d sequence of finite losses"),
+    ({"a": [[1.0, 2.0]]}, r"got shape \(1, 2\)"),
+    ({"a": ["x", 1.0]}, r"plot_evaluations expects curves\['a'\] to be a sequence of losses, got list"),
+    ({}, r"plot_evaluations expects curves to be a non-empty dict"),
+])
+def test_evaluations_bad_input(curves, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        plots.plot_evaluations(curves)
