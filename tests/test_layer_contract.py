@@ -87,7 +87,7 @@ def masked(layer, shape, rng):
     return layer.for_update(rng, shape)
 
 
-@pytest.mark.parametrize("name, factory, d, how", variants())
+@pytest.mark.parametrize("name, factory, d, how", list(variants()))
 def test_a_subclass_is_never_bypassed(name, factory, d, how):
     rng = np.random.default_rng(0)
     base = masked(factory(), (d,), rng)
@@ -129,7 +129,7 @@ def test_the_issue_example_two_times_sigmoid():
     assert pullback(u)[0][0] == pytest.approx(J[0, 0], rel=1e-14)
 
 
-@pytest.mark.parametrize("name, factory, d, how", variants())
+@pytest.mark.parametrize("name, factory, d, how", list(variants()))
 def test_backprop_through_a_subclass_equals_pytorch(name, factory, d, how, device):
     rng = np.random.default_rng(2)
     X = rng.normal(size=(5, d))
