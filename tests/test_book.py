@@ -48,8 +48,9 @@ def test_setup_cell_installs_from_the_configured_repository(path):
     first_code = next("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     url, branch = CONFIG["repository"]["url"], CONFIG["repository"]["branch"]
     assert "import lecture_code as lc" in first_code
-    installs = re.findall(r"%pip install .*git\+(\S+?)@(\S+?)\"", first_code)
+    installs = re.findall(r"REPO = \"git\+(\S+?)@(\S+?)\"", first_code)
     assert installs == [(url, branch)], f"{path.name}: setup cell installs {installs}, _config.yml says {url}@{branch}"
+    assert re.search(r'^    %pip install --quiet "lecture_code @ \{REPO\}"$', first_code, flags=re.M), path.name
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)

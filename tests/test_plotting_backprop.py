@@ -1,14 +1,29 @@
 """Chapter 4's figures (lecture_code.plotting.backprop)."""
 
+import io
+import struct
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.colors import to_hex
 from matplotlib.patches import FancyBboxPatch, Rectangle
+from matplotlib.text import Text
 from numpy.testing import assert_allclose
 
 import lecture_code as lc
 from lecture_code.plotting import backprop as plots
+
+
+def saved_width(fig):
+    """Width in pixels of the PNG the book stores at 1x: 100 dpi, bbox_inches="tight" (as the inline backend)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return struct.unpack(">I", buffer.getvalue()[16:20])[0]
+
+
+def smallest_font(fig):
+    return min(t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text())
 
 
 # -- draw_reverse_sweep ------------------------------------------------------------------------------
@@ -83,6 +98,47 @@ def test_gradient_check_bars_follow_the_report():
     assert colors == [plots._DISAGREE.lower(), plots._AGREE.lower(), plots._AGREE.lower(), plots._AGREE.lower()]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0.W", "0.b", "2.W", "2.b"]
     assert ax.get_yscale() == "log" and "disagree" in ax.get_title()
+
+
+# -- figure size: the book's column is about 700 px, 7 inches at the inline backend's 100 dpi --------
+
+def _report(sizes):
+    net = lc.mlp(sizes)
+    rng = np.random.default_rng(0)
+    thetas = net.init(rng)
+    X, Y = rng.normal(size=(5, sizes[0])), rng.normal(size=(5, sizes[-1]))
+    return lc.check_gradients(net, thetas, X, Y, lc.losses.squared_error)
+
+
+@pytest.mark.parametrize("draw", [
+    lambda: plots.draw_reverse_sweep(1),
+    lambda: plots.draw_reverse_sweep(4),
+    lambda: plots.draw_reverse_sweep(6),
+    lambda: plots.plot_outer_product(np.array([-1.5, 2.5]), np.array([0.0, 1.5, 0.5, 1.0])),
+    lambda: plots.plot_outer_product(np.ones(10), np.linspace(-1, 1, 16)),
+    lambda: plots.plot_gradient_check(_report([3, 4, 2])),
+    lambda: plots.plot_gradient_check(_report([3, 4, 4, 4, 4, 4, 2])),
+], ids=["sweep of 1", "sweep of 4", "sweep of 6", "outer product", "wide outer product", "check",
+        "check of 12 arrays"])
+def test_default_figures_fit_the_book_column(draw):
+    fig = draw().figure
+    assert fig.get_size_inches()[0] <= 7.0
+    assert saved_width(fig) <= 700
+    assert smallest_font(fig) >= 9, "no text below 9 pt: tick labels and annotations included"
+
+
+def test_reverse_sweep_arrows_leave_the_cotangent_labels_clear():
+    """Drawn small too (about 0.35 inch per unit here), the wide "u_{K+1} = 1" included: each arrow starts
+    left of the label it leaves."""
+    fig, ax = plt.subplots(figsize=(7, 2.6))
+    plots.draw_reverse_sweep(4, ax=ax)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    labels = [t for t in ax.texts if t.get_text().startswith((r"$\mathbf{u}_", "$u_"))]
+    assert labels[-1].get_text() == "$u_{5} = 1$"
+    for label in labels[1:]:  # every cotangent but u_1 sends an arrow back to the one before it
+        arrow = next(a for a in ax.texts if getattr(a, "anncoords", None) is label)
+        assert arrow.arrow_patch.get_window_extent(renderer).x1 <= label.get_window_extent(renderer).x0
 
 
 # -- bad input ---------------------------------------------------------------------------------------

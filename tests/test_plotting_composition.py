@@ -1,9 +1,24 @@
 """Chapter 1's figures (lecture_code.plotting.composition): the network diagram and the computational graph."""
 
+import io
+import struct
+
 import pytest
 from matplotlib.patches import Circle, FancyBboxPatch
+from matplotlib.text import Text
 
 import lecture_code as lc
+
+
+def saved_width(fig):
+    """Width in pixels of the PNG the book stores at 1x: 100 dpi, bbox_inches="tight" (as the inline backend)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return struct.unpack(">I", buffer.getvalue()[16:20])[0]
+
+
+def smallest_font(fig):
+    return min(t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text())
 
 
 @pytest.mark.parametrize("sizes", [[4, 8, 6, 4, 2], [1, 1], [3, 5, 1]])
@@ -22,6 +37,20 @@ def test_computational_graph_has_variables_functions_and_parameters():
     assert len(boxes) == 9  # x_1..x_4, f_1..f_4, o
     texts = [t.get_text() for t in ax.texts]
     assert texts.count(r"$\theta_1$") == 1 and r"$\theta_4$" in texts and r"$\mathbf{o}$" in texts
+
+
+@pytest.mark.parametrize("draw", [
+    lambda: lc.plotting.draw_network([4, 8, 6, 4, 2]),
+    lambda: lc.plotting.draw_network([3, 5, 5, 5, 5, 5, 5, 2]),
+    lambda: lc.plotting.draw_computational_graph(4),
+    lambda: lc.plotting.draw_computational_graph(8),
+], ids=["network", "deep network", "graph", "long graph"])
+def test_default_figures_fit_the_book_column(draw):
+    """The book's column is about 700 px wide: 7 inches at the inline backend's 100 dpi."""
+    fig = draw().figure
+    assert fig.get_size_inches()[0] <= 7.0
+    assert saved_width(fig) <= 700
+    assert smallest_font(fig) >= 9
 
 
 @pytest.mark.parametrize("call,pattern", [

@@ -1,14 +1,29 @@
 """Chapter 2's figures (lecture_code.plotting.jacobians): the Jacobian heatmaps, what is on the axes."""
 
+import io
+import struct
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.patches import Rectangle
+from matplotlib.text import Text
 from numpy.testing import assert_allclose
 
 import lecture_code as lc
 
 TIGHT = dict(rtol=1e-12, atol=1e-14)
+
+
+def saved_width(fig):
+    """Width in pixels of the PNG the book stores at 1x: 100 dpi, bbox_inches="tight" (as the inline backend)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return struct.unpack(">I", buffer.getvalue()[16:20])[0]
+
+
+def smallest_font(fig):
+    return min(t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text())
 
 
 def image_of(ax):
@@ -83,6 +98,40 @@ def test_chain_uses_given_axes_and_a_given_product():
     axes = lc.plotting.jacobian_chain([A, B], product=A @ B, axes=given)
     assert list(axes) == list(given)
     assert_allclose(np.ma.getdata(image_of(axes[2])), B, **TIGHT)
+
+
+# -- figure size: the book's column is about 700 px, 7 inches at the inline backend's 100 dpi ------
+
+
+def _network_factors():
+    net = lc.mlp([4, 8, 6, 4, 2])
+    return net.layer_jacobians(np.random.default_rng(1).normal(size=4), net.init(rng=0))[::-1]
+
+
+@pytest.mark.parametrize("draw", [
+    lambda: lc.plotting.jacobian_heatmap(np.ones((2, 4)), annotate=True).figure,
+    lambda: lc.plotting.jacobian_heatmap(np.ones((20, 30))).figure,
+    lambda: lc.plotting.jacobian_chain(_network_factors(), title="eq 6")[0].figure,
+    lambda: lc.plotting.jacobian_chain([np.eye(8), np.ones((8, 4))], title="one layer")[0].figure,
+], ids=["heatmap", "wide heatmap", "chain of 7", "chain of 2"])
+def test_default_figures_fit_the_book_column(draw):
+    fig = draw()
+    assert fig.get_size_inches()[0] <= 7.0
+    assert saved_width(fig) <= 700
+    assert smallest_font(fig) >= 9, "no text below 9 pt: tick labels, color bars and annotations included"
+
+
+def test_chain_titles_stay_clear_of_the_suptitle():
+    """Equal-aspect panels that filled their height would push their titles up into the suptitle."""
+    net = lc.mlp([4, 8, 6, 4, 2])
+    x, thetas = np.random.default_rng(1).normal(size=4), net.init(rng=0)
+    W1, D1 = net.layers[0].jacobian(x, thetas[0]), np.diag([0.0, 1, 1, 1, 1, 0, 0, 1])
+    axes = lc.plotting.jacobian_chain([D1, W1], title="The first layer's Jacobian")
+    fig = axes[0].figure
+    saved_width(fig)  # draws the figure as the notebook does, once
+    renderer = fig.canvas.get_renderer()
+    bottom = fig._suptitle.get_window_extent(renderer).y0
+    assert all(ax.title.get_window_extent(renderer).y1 < bottom for ax in axes)
 
 
 # -- bad input -----------------------------------------------------------------------------------

@@ -1,8 +1,11 @@
 """Chapter 7's figures (lecture_code.plotting.models)."""
 
+import io
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from matplotlib.text import Text
 from numpy.testing import assert_allclose, assert_array_equal
 
 import lecture_code as lc
@@ -102,3 +105,41 @@ def test_figures_reject_bad_input():
         plots.plot_decision_regions(lambda p: p[:, 0] > 0, np.ones((3, 2)), np.zeros(3), resolution=0)
     with pytest.raises(ValueError, match="plot_decision_regions expects margin to be a finite number >= 0, got -0.1"):
         plots.plot_decision_regions(lambda p: p[:, 0] > 0, np.ones((3, 2)), np.zeros(3), margin=-0.1)
+
+
+# -- the book's column: figures at most 7 inches (700 px at the inline backend's 100 dpi), fonts >= 9 pt ----
+
+def _png_width(fig):
+    """The width in pixels of the PNG the inline backend stores at 1x (100 dpi, bbox="tight")."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return int.from_bytes(buffer.getvalue()[16:20], "big")
+
+
+def _smallest_font(fig):
+    fig.canvas.draw()
+    return min(t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text())
+
+
+def _assert_fits_the_column(fig):
+    assert fig.get_figwidth() <= 7.0, f"a {fig.get_figwidth():.2f}-inch figure is wider than the column"
+    assert _png_width(fig) <= 700
+    assert _smallest_font(fig) >= 9
+
+
+@pytest.mark.parametrize("draw", [
+    lambda: plots.plot_regression_losses(delta=1.0),
+    lambda: plots.plot_parity([12.0, 18.0, 45.0], [10.0, 20.0, 50.0], label="MLP"),
+    lambda: plots.plot_confusion_matrix(np.array([[27, 3, 0], [4, 57, 4], [0, 9, 50]]), ["< 20", "20-40", ">= 40"]),
+    lambda: plots.plot_confusion_matrix(np.arange(36).reshape(6, 6)),  # 9.8 inches before it shrinks
+    lambda: plots.plot_decision_regions(lambda p: (p[:, 0] > 0).astype(int), np.array([[-1.0, 0.0], [1.0, 0.5]]),
+                                        np.array([0, 1]), resolution=20, class_names=["arm 0", "arm 1"]),
+], ids=["regression_losses", "parity", "confusion_3", "confusion_6", "decision_regions"])
+def test_default_figures_fit_the_books_column(draw):
+    _assert_fits_the_column(draw().figure)
+
+
+def test_a_large_confusion_matrix_keeps_its_proportions():
+    assert plots.plot_confusion_matrix(np.eye(3)).figure.get_size_inches() == pytest.approx((5.9, 5.1))
+    fig = plots.plot_confusion_matrix(np.eye(6)).figure
+    assert fig.get_size_inches() == pytest.approx((7.0, 7.0 * (1.2 * 6 + 1.5) / (1.3 * 6 + 2)))

@@ -1,9 +1,24 @@
 """Chapter 3's figures (lecture_code.plotting.modes): the two sweeps and their costs, what is drawn."""
 
+import io
+import struct
+
 import pytest
 from matplotlib.patches import Rectangle
+from matplotlib.text import Text
 
 import lecture_code as lc
+
+
+def saved_width(fig):
+    """Width in pixels of the PNG the book stores at 1x: 100 dpi, bbox_inches="tight" (as the inline backend)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return struct.unpack(">I", buffer.getvalue()[16:20])[0]
+
+
+def smallest_font(fig):
+    return min(t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text())
 
 
 # -- figures ----------------------------------------------------------------------------
@@ -66,6 +81,30 @@ def test_plot_ratio_draws_markers_a_counted_line_and_the_unit_lines():
     assert "measured" in labels and "counted multiply-adds" in labels
     assert "M / D" in ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
     assert (ax.get_xscale(), ax.get_yscale()) == ("log", "log")
+
+
+@pytest.mark.parametrize("draw", [
+    lambda: lc.plotting.draw_sweep([4, 8, 6, 4, 2], "forward").figure,
+    lambda: lc.plotting.draw_sweep([4, 8, 6, 4, 2], "reverse").figure,
+    lambda: lc.plotting.draw_sweep([20, 10, 30, 5, 8, 12, 2], "reverse").figure,
+    lambda: lc.plotting.plot_sweep_pair([1, 10, 100], {"forward": [5, 5, 6], "reverse": [1, 4, 60]},
+                                        {"dense": [2, 3, 4]}, fixed=10, ylabel="s", title="timings")[0].figure,
+    lambda: lc.plotting.plot_costs([1, 10], {"forward mode": [1, 2]}, xlabel="M", ylabel="y").figure,
+    lambda: lc.plotting.plot_ratio({"measured": ([0.1, 10], [0.2, 8])}, counted=([0.1, 10], [0.1, 10])).figure,
+], ids=["forward sweep", "reverse sweep", "deep sweep", "sweep pair", "costs", "ratio"])
+def test_default_figures_fit_the_book_column(draw):
+    """The book's column is about 700 px wide: 7 inches at the inline backend's 100 dpi."""
+    fig = draw()
+    assert fig.get_size_inches()[0] <= 7.0
+    assert saved_width(fig) <= 700
+    assert smallest_font(fig) >= 9
+
+
+def test_sweep_pair_stacks_its_panels():
+    top, bottom = lc.plotting.plot_sweep_pair([1, 10], {"forward": [1, 2]}, {"reverse": [1, 2]}, fixed=10,
+                                              ylabel="s")
+    assert top.get_position().y0 > bottom.get_position().y1, "one panel under the other, not side by side"
+    assert top.get_position().width == bottom.get_position().width
 
 
 @pytest.mark.parametrize("call,pattern", [

@@ -1,9 +1,12 @@
 """Chapter 6's figures (lecture_code.plotting.regularization)."""
 
+import io
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.patches import Circle
+from matplotlib.text import Text
 from numpy.testing import assert_allclose
 
 from lecture_code.plotting import regularization as plots
@@ -197,3 +200,46 @@ def test_dropout_outputs_histogram_holds_every_sample_and_both_lines():
 def test_dropout_plots_bad_input(call, pattern):
     with pytest.raises(ValueError, match=pattern):
         call()
+
+
+# -- the book's column: figures at most 7 inches (700 px at the inline backend's 100 dpi), fonts >= 9 pt ----
+
+def _png_width(fig):
+    """The width in pixels of the PNG the inline backend stores at 1x (100 dpi, bbox="tight")."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return int.from_bytes(buffer.getvalue()[16:20], "big")
+
+
+def _smallest_font(fig):
+    fig.canvas.draw()
+    return min(t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text())
+
+
+def _assert_fits_the_column(fig):
+    assert fig.get_figwidth() <= 7.0, f"a {fig.get_figwidth():.2f}-inch figure is wider than the column"
+    assert _png_width(fig) <= 700
+    assert _smallest_font(fig) >= 9
+
+
+@pytest.mark.parametrize("draw", [
+    lambda: plots.plot_curves({"no regularization": history(TRAIN, VAL), "weight decay": history(TRAIN, VAL)}),
+    lambda: plots.plot_early_stopping(history(TRAIN[:6], VAL[:6]), 2, 5, full=history(TRAIN, VAL), patience=3),
+    lambda: plots.plot_cv_curve([0.001, 0.01, 0.1], [[0.4, 0.5], [0.3, 0.35], [0.45, 0.5]], chosen=0.01),
+    lambda: plots.plot_weight_pattern(np.random.default_rng(0).normal(size=(64, 64))),
+    lambda: plots.plot_sparsity([0.001, 0.01, 0.1], [0.0, 0.25, 0.9]),
+    lambda: plots.draw_dropout([4, 6, 6, 1], [[0] * 4, [1, 0, 0, 1, 0, 0], [0] * 6, [0]]),
+    lambda: plots.draw_dropout([8, 10, 10, 10, 10, 1], [[0] * 8] + [[0] * 10] * 4 + [[0]]),  # 12.4 in unshrunk
+    lambda: plots.plot_dropout_outputs(np.random.default_rng(0).normal(size=500), 0.1),
+], ids=["curves", "early_stopping", "cv_curve", "weight_pattern", "sparsity", "dropout", "dropout_wide",
+        "dropout_outputs"])
+def test_default_figures_fit_the_books_column(draw):
+    _assert_fits_the_column(draw().figure)
+
+
+def test_a_wide_dropout_drawing_shrinks_to_the_column_in_proportion():
+    narrow = plots.draw_dropout([2, 3, 1], [[0, 0], [0, 0, 0], [0]]).figure
+    assert narrow.get_size_inches() == pytest.approx((1.9 * 3 + 1, 0.55 * 3 + 1.5)), "small nets keep their size"
+    wide = plots.draw_dropout([4, 8, 8, 8, 8, 1], [[0] * 4] + [[0] * 8] * 4 + [[0]]).figure
+    width, height = 1.9 * 6 + 1, 0.55 * 8 + 1.5
+    assert wide.get_size_inches() == pytest.approx((7.0, 7.0 * height / width))

@@ -1,8 +1,11 @@
 """Chapter 8's figures (lecture_code.plotting.sequence)."""
 
+import io
+
 import numpy as np
 import pytest
 from matplotlib.colors import LogNorm
+from matplotlib.text import Text
 from numpy.testing import assert_allclose, assert_array_equal
 
 import lecture_code as lc
@@ -101,3 +104,61 @@ BAD_PLOTS = [
 def test_figures_reject_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# -- the book's column: figures at most 7 inches (700 px at the inline backend's 100 dpi), fonts >= 9 pt ----
+
+def _png_width(fig):
+    """The width in pixels of the PNG the inline backend stores at 1x (100 dpi, bbox="tight")."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return int.from_bytes(buffer.getvalue()[16:20], "big")
+
+
+def _smallest_font(fig):
+    fig.canvas.draw()
+    return min(t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text())
+
+
+def _assert_fits_the_column(fig):
+    assert fig.get_figwidth() <= 7.0, f"a {fig.get_figwidth():.2f}-inch figure is wider than the column"
+    assert _png_width(fig) <= 700
+    assert _smallest_font(fig) >= 9
+
+
+def _chapter_jacobians():
+    """The three matrices of chapter 8's first figure: dense 10 x 12, banded 10 x 12, two channels 8 x 12."""
+    conv, conv2 = lc.Conv1D(1, 1, kernel_size=3, length=12), lc.Conv1D(2, 2, kernel_size=3, length=6)
+    dense = lc.Linear(12, 10)
+    x = np.random.default_rng(0).normal(size=12)
+    return [layer.jacobian(x, layer.init(k)) for k, layer in enumerate([dense, conv, conv2])]
+
+
+@pytest.mark.parametrize("draw", [
+    lambda: plots.plot_jacobian_patterns(_chapter_jacobians()[:2], titles=["Linear(12 -> 10): dense",
+                                                                           "Conv1D, 1 channel, K = 3: banded"]),
+    lambda: plots.plot_jacobian_patterns(_chapter_jacobians(), blocks=[None, None, (4, 6)]),
+    lambda: plots.plot_jacobian_patterns([np.tril(np.ones((20, 10)))], log=True, title="one"),
+    lambda: plots.plot_jacobian_patterns([np.ones((30, 40))]),
+    lambda: plots.plot_forecasts(np.sin(np.arange(60)), {"RNN": np.sin(np.arange(60)), "LSTM": np.zeros(60),
+                                                         "persistence": np.ones(60)}, start=660),
+    lambda: plots.plot_gradient_norms({"RNN": 0.6 ** np.arange(24), "LSTM": 0.9 ** np.arange(24)}),
+], ids=["two_jacobians", "three_jacobians", "rnn_jacobian", "large_jacobian", "forecasts", "gradient_norms"])
+def test_default_figures_fit_the_books_column(draw):
+    drawn = draw()
+    _assert_fits_the_column((drawn[0] if isinstance(drawn, list) else drawn).figure)
+
+
+def test_jacobian_panels_wrap_onto_a_second_row_rather_than_shrink():
+    two = plots.plot_jacobian_patterns(_chapter_jacobians()[:2])
+    assert two[0].get_position().y0 == pytest.approx(two[1].get_position().y0), "two panels fit side by side"
+    axes = plots.plot_jacobian_patterns(_chapter_jacobians(), titles=["a", "b", "c"], blocks=[None, None, (4, 6)])
+    fig = axes[0].figure
+    assert [ax.get_title() for ax in axes] == ["a", "b", "c"]
+    top, bottom = axes[0].get_position(), axes[2].get_position()
+    assert axes[1].get_position().y0 == pytest.approx(top.y0) and bottom.y1 < top.y0, "the third panel goes below"
+    assert len(fig.axes) == 4, "three panels and the colorbar: the empty fourth slot is removed"
+    fig.canvas.draw()
+    for ax in axes:  # every entry gets at least 0.18 inches
+        width = ax.get_window_extent().width / fig.dpi
+        assert width / ax.images[0].get_array().shape[1] >= 0.18

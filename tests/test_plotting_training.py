@@ -1,10 +1,12 @@
 """Chapter 5's figures (lecture_code.plotting.training): training curves, schedules, optimizers per evaluation."""
 
+import io
 import math
 import re
 
 import numpy as np
 import pytest
+from matplotlib.text import Text
 from numpy.testing import assert_allclose, assert_array_equal
 
 import lecture_code as lc
@@ -161,3 +163,33 @@ def test_evaluations_raw_only():
 def test_evaluations_bad_input(curves, pattern):
     with pytest.raises(ValueError, match=pattern):
         plots.plot_evaluations(curves)
+
+
+# -- the book's column: figures at most 7 inches (700 px at the inline backend's 100 dpi), fonts >= 9 pt ----
+
+def _png_width(fig):
+    """The width in pixels of the PNG the inline backend stores at 1x (100 dpi, bbox="tight")."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return int.from_bytes(buffer.getvalue()[16:20], "big")
+
+
+def _smallest_font(fig):
+    fig.canvas.draw()
+    return min(t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text())
+
+
+def _assert_fits_the_column(fig):
+    assert fig.get_figwidth() <= 7.0, f"a {fig.get_figwidth():.2f}-inch figure is wider than the column"
+    assert _png_width(fig) <= 700
+    assert _smallest_font(fig) >= 9
+
+
+@pytest.mark.parametrize("draw", [
+    lambda: plots.plot_loss_curves({"mini-batch, B = 8": small_run(), "full batch": small_run("batch")}),
+    lambda: plots.plot_loss_curves({"run": small_run()}, x="updates", log_x=True, which="val"),
+    lambda: plots.plot_schedules({"constant": training.constant(0.05), "1 / r": training.inverse(1.0)}, 500),
+    lambda: plots.plot_evaluations({"gradient descent": [3.0, 2.0, 1.5, 1.2], "L-BFGS": [3.0, 9.0, 1.0, 0.5]}),
+], ids=["loss_curves", "loss_per_update", "schedules", "evaluations"])
+def test_default_figures_fit_the_books_column(draw):
+    _assert_fits_the_column(draw().figure)

@@ -14,6 +14,15 @@ __all__ = ["draw_reverse_sweep", "plot_outer_product", "plot_gradient_check"]
 _FORWARD, _BACKWARD = "black", "#C44E52"  # forward pass, reverse sweep
 _AGREE, _DISAGREE = "#55A868", "#C44E52"
 _CMAP = "coolwarm"  # as chapter 2's Jacobian heatmaps: negative blue, positive red, exact zeros white
+# inches: the book's content column is about 700 px, 7 inches at 100 dpi; a constrained layout
+# fills the figure, and a PNG saved with bbox_inches="tight" adds 0.1 inch on each side
+_MAX_WIDTH = 6.8
+
+
+def _figsize(width, height):
+    """``(width, height)`` shrunk, in the same proportions, to at most the book's column."""
+    shrink = min(1.0, _MAX_WIDTH / width)
+    return shrink * width, shrink * height
 
 
 def _labels(given, k: int, default, name: str, caller: str) -> dict:
@@ -49,7 +58,7 @@ def draw_reverse_sweep(n_functions: int = 4, ax=None, *, output=r"\mathcal{L}", 
     grads = {ell: given.get(ell, default(ell)) for ell in params}
     step, y_back, y_grad = 1.6, -1.25, -2.35
     if ax is None:
-        _, ax = plt.subplots(figsize=(1.45 * (2 * k + 1), 3.8))
+        _, ax = plt.subplots(figsize=_figsize(1.45 * (2 * k + 1), 3.8), layout="constrained")
     ax.set_aspect("equal")
     ax.axis("off")
     n_boxes = 2 * k + 1
@@ -67,11 +76,12 @@ def draw_reverse_sweep(n_functions: int = 4, ax=None, *, output=r"\mathcal{L}", 
                         arrowprops=dict(arrowstyle="->", lw=1.2, color=_FORWARD))
         if is_var:  # the cotangent of this variable, under it
             ell = i // 2 + 1
-            ax.text(x, y_back, rf"$u_{{{k + 1}}} = 1$" if i == n_boxes - 1 else rf"$\mathbf{{u}}_{ell}$",
-                    ha="center", va="center", fontsize=13, color=_BACKWARD)
+            label = ax.text(x, y_back, rf"$u_{{{k + 1}}} = 1$" if i == n_boxes - 1 else rf"$\mathbf{{u}}_{ell}$",
+                            ha="center", va="center", fontsize=13, color=_BACKWARD)
             if i > 0:  # backward arrow through f_{ell-1}: u_{ell-1}^T = u_ell^T J_{ell-1}
-                start = x - (0.62 if i == n_boxes - 1 else 0.38)  # clear of the wider "u_{K+1} = 1"
-                ax.annotate("", xy=(x - 2 * step + 0.38, y_back), xytext=(start, y_back),
+                # from the left edge of the label, wherever the figure's scale puts it (the wider
+                # "u_{K+1} = 1" included)
+                ax.annotate("", xy=(x - 2 * step + 0.38, y_back), xytext=(0.0, 0.5), textcoords=label,
                             arrowprops=dict(arrowstyle="->", lw=1.6, color=_BACKWARD))
                 jacobian = rf"$\cdot\,\partial\mathbf{{f}}_{ell - 1}/\partial\mathbf{{x}}_{ell - 1}$"
                 ax.text(x - step, y_back + 0.22, jacobian,
@@ -123,7 +133,7 @@ def plot_outer_product(u, x, ax=None, *, u_name=r"\mathbf{u}", x_name=r"\mathbf{
     vmax = largest if largest > 0 else 1.0
     m, d = G.shape
     if ax is None:
-        _, ax = plt.subplots(figsize=(0.5 * d + 2.4, 0.5 * m + 2.0))
+        _, ax = plt.subplots(figsize=_figsize(0.5 * d + 2.4, 0.5 * m + 2.0))
     cmap = plt.get_cmap(_CMAP).with_extremes(bad="white")
     image = _block(ax, G, 0, 0, cmap, vmax)
     _block(ax, u[:, None], -1.5, 0, cmap, vmax)
@@ -132,14 +142,14 @@ def plot_outer_product(u, x, ax=None, *, u_name=r"\mathbf{u}", x_name=r"\mathbf{
     ax.text(d + 0.15, -1.0, rf"${x_name}^\top$", ha="left", va="center", fontsize=11)
     ax.set_xticks(np.arange(d) + 0.5, [str(j + 1) for j in range(d)])
     ax.set_yticks(np.arange(m) + 0.5, [str(i + 1) for i in range(m)])
-    ax.tick_params(length=0, labelsize=8)
+    ax.tick_params(length=0, labelsize=9)
     for side in ax.spines.values():
         side.set_visible(False)
     ax.set_xlim(-1.7, d + 1.1)
     ax.set_ylim(m + 0.1, -1.7)
     ax.set_aspect("equal")
     ax.set_xlabel(r"input unit $j$ (column of $\mathbf{W}$)")
-    ax.set_ylabel(r"output unit $i$ (row of $\mathbf{W}$)")
+    ax.set_ylabel("output unit $i$\n" r"(row of $\mathbf{W}$)")
     ax.set_title(rf"${u_name}\,{x_name}^\top$, shaped like $\mathbf{{W}}$ ({m} × {d})" if title is None else title,
                  fontsize=11)
     if colorbar:
@@ -163,7 +173,7 @@ def plot_gradient_check(report, ax=None, *, title=None, floor: float = 1e-12):
     colors = [_AGREE if r <= 1.0 else _DISAGREE for _, _, _, r in report.rows]
     fresh = ax is None
     if fresh:
-        _, ax = plt.subplots(figsize=(0.7 * len(names) + 2.5, 3.6))
+        _, ax = plt.subplots(figsize=(min(_MAX_WIDTH, 0.7 * len(names) + 2.5), 3.6))
     ax.bar(range(len(names)), ratios, color=colors, edgecolor="black", lw=0.6)
     ax.axhline(1.0, color="black", ls="--", lw=1.0, label="tolerance (ratio 1)")
     ax.set_yscale("log")

@@ -9,10 +9,16 @@ from .._validate import positive_int
 
 __all__ = ["draw_network", "draw_computational_graph", "layer_names"]
 
+# inches: the book's content column is about 700 px, 7 inches at 100 dpi; a constrained layout
+# fills the figure, and a PNG saved with bbox_inches="tight" adds 0.1 inch on each side
+_MAX_WIDTH = 6.8
+
 
 def _axes(ax, size):
     if ax is None:
-        _, ax = plt.subplots(figsize=size)
+        width, height = size
+        shrink = min(1.0, _MAX_WIDTH / width)  # at most the book's column, same proportions
+        _, ax = plt.subplots(figsize=(shrink * width, shrink * height), layout="constrained")
     ax.set_aspect("equal")
     ax.axis("off")
     return ax

@@ -11,6 +11,7 @@ from .._validate import as_array, int_between, positive_float, shape_str
 __all__ = ["jacobian_heatmap", "jacobian_chain"]
 
 _CMAP = "coolwarm"  # diverging: negative blue, positive red, small values grey; exact zeros are left white
+_MAX_WIDTH = 7.0  # inches: the book's content column is about 700 px at 100 dpi
 
 
 def _matrix(J, name: str, caller: str) -> np.ndarray:
@@ -66,7 +67,8 @@ def jacobian_heatmap(J, ax=None, *, title=None, annotate=False, fmt=".2f", vmax=
     largest = float(np.abs(J).max())
     vmax = (largest if largest > 0 else 1.0) if vmax is None else positive_float(vmax, "jacobian_heatmap", "vmax")
     if ax is None:
-        _, ax = plt.subplots(figsize=(0.55 * d + 2.2, 0.55 * m + 1.4))
+        cell = min(0.55, (_MAX_WIDTH - 2.2) / d)  # inches per entry: at most the book's column
+        _, ax = plt.subplots(figsize=(cell * d + 2.2, cell * m + 1.4))
     image = _draw(ax, J, vmax, annotate, fmt)
     if row is not None:
         ax.add_patch(Rectangle((-0.5, row - 0.5), d, 1, fill=False, edgecolor="black", lw=2.5, zorder=3))
@@ -113,9 +115,13 @@ def jacobian_chain(factors, names=None, product=None, product_name=r"$\mathbf{J}
     panels = factors + [product]
     if axes is None:
         widths = [F.shape[1] + 1.6 for F in panels]
-        height = max(F.shape[0] for F in panels)
-        cell = min(0.4, 8.5 / sum(widths))  # inches per entry: at most about 9 inches wide, for a web page
-        _, axes = plt.subplots(1, len(panels), figsize=(cell * sum(widths) + 0.6, cell * height + 2.1),
+        # inches per entry: the figure at most 6.8 inches wide, for the book's 7-inch column (the
+        # constrained layout fills the figure, and a saved PNG adds 0.1 inch of padding on each side)
+        cell = min(0.4, (_MAX_WIDTH - 0.2 - 0.6) / sum(widths))
+        # tall enough that no panel is squeezed by the height (its tick labels take about 0.3 inch of
+        # its width): an equal-aspect panel that fills its height has its title up in the suptitle
+        height = max(F.shape[0] * ((F.shape[1] + 1.6) * cell - 0.3) / F.shape[1] for F in panels)
+        _, axes = plt.subplots(1, len(panels), figsize=(cell * sum(widths) + 0.6, max(height, 0) + 2.1),
                                gridspec_kw={"width_ratios": widths}, squeeze=False, layout="constrained")
         axes = list(axes[0])
     else:
@@ -130,8 +136,7 @@ def jacobian_chain(factors, names=None, product=None, product_name=r"$\mathbf{J}
 
     vmax_factors, vmax_product = scale(factors), scale([product])
     for k, (ax, F, label) in enumerate(zip(axes, panels, names + [product_name])):
-        image = _draw(ax, F, vmax_product if k == len(factors) else vmax_factors, annotate=False, fmt=".2f",
-                      labelsize=8)
+        image = _draw(ax, F, vmax_product if k == len(factors) else vmax_factors, annotate=False, fmt=".2f")
         if k == len(factors) - 1:
             factor_image = image
         ax.set_title(f"{label}\n{F.shape[0]} × {F.shape[1]}", fontsize=11)
@@ -145,11 +150,11 @@ def jacobian_chain(factors, names=None, product=None, product_name=r"$\mathbf{J}
     fig = axes[0].figure
     bar = fig.colorbar(factor_image, ax=axes[:-1], location="bottom", shrink=0.5, aspect=40)
     bar.set_label("entries of the factors", fontsize=9)
-    bar.ax.tick_params(labelsize=8)
+    bar.ax.tick_params(labelsize=9)
     bar = fig.colorbar(image, ax=axes[-1], location="bottom", shrink=1.0, aspect=12)
     bar.set_ticks([-vmax_product, 0.0, vmax_product], labels=[f"{-vmax_product:.2g}", "0", f"{vmax_product:.2g}"])
     bar.set_label("product", fontsize=9)
-    bar.ax.tick_params(labelsize=8)
+    bar.ax.tick_params(labelsize=9)
     if title is not None:
         fig.suptitle(title, fontsize=12)
     return axes

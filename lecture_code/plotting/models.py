@@ -10,6 +10,7 @@ from ..metrics import _labels
 
 __all__ = ["plot_regression_losses", "plot_parity", "plot_confusion_matrix", "plot_decision_regions"]
 
+_MAX_WIDTH = 7.0  # inches: the book's content column is about 700 px at 100 dpi
 _COLORS = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C"]
 
 
@@ -84,7 +85,9 @@ def plot_confusion_matrix(counts, class_names=None, ax=None, *, title=None, cmap
         raise ValueError(f"plot_confusion_matrix expects class_names to have {c} entries, one per class, "
                          f"got {len(names)}")
     if ax is None:
-        _, ax = plt.subplots(figsize=(1.3 * c + 2, 1.2 * c + 1.5))
+        width, height = 1.3 * c + 2, 1.2 * c + 1.5
+        shrink = min(1.0, _MAX_WIDTH / width)  # at most the book's column, same proportions
+        _, ax = plt.subplots(figsize=(shrink * width, shrink * height))
     ax.imshow(counts, cmap=cmap, vmin=0, vmax=max(counts.max(), 1))
     top = counts.max() if counts.max() > 0 else 1
     for i in range(c):

@@ -35,7 +35,7 @@ def draw_sweep(sizes, mode: str, ax=None, scale: float = 0.3):
     one_of(mode, ("forward", "reverse"), "draw_sweep", "mode")
     scale = positive_float(scale, "draw_sweep", "scale")
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 3))
+        _, ax = plt.subplots(figsize=(7, 3))  # the book's column is about 7 inches wide
     K = len(sizes) - 1
     # (label, rows, cols) from left to right on the page
     items = [(rf"$\mathbf{{J}}_{l}$", sizes[l], sizes[l - 1], False) for l in range(K, 0, -1)]
@@ -69,7 +69,7 @@ def draw_sweep(sizes, mode: str, ax=None, scale: float = 0.3):
         "left to right: one vector-matrix product per layer"
     ax.text(right / 2, y_arrow - 0.25, words, ha="center", va="top", fontsize=10, color=color)
     ax.set_title(("Forward mode (eq 13)" if mode == "forward" else "Reverse mode (eq 14)") +
-                 "; the numbers are the lengths of the vector carried between factors", fontsize=11)
+                 "\nthe numbers are the lengths of the vector carried between factors", fontsize=11)
     ax.set_xlim(-0.9, right + 0.9)
     ax.set_ylim(y_arrow - 0.9, top + 0.8)
     ax.set_aspect("equal")
@@ -133,7 +133,7 @@ def plot_sweep_pair(n, vary_M, vary_D, *, fixed: int = 1000, ylabel: str, title:
                              f"got {data!r:.80}")
     fixed = positive_int(fixed, "plot_sweep_pair", "fixed")
     if axes is None:
-        fig, axes = plt.subplots(2, 1, figsize=(7.5, 8.5))
+        fig, axes = plt.subplots(2, 1, figsize=(7, 8))  # stacked: the book's column is about 7 inches wide
         fig.suptitle(title, fontsize=12)
     panels = [(axes[0], vary_M, "M, number of outputs", f"D = {fixed} inputs, M varies"),
               (axes[1], vary_D, "D, number of inputs", f"M = {fixed} outputs, D varies")]

@@ -15,6 +15,7 @@ __all__ = [
     "draw_dropout", "plot_dropout_outputs",
 ]
 
+_MAX_WIDTH = 7.0  # inches: the book's content column is about 700 px at 100 dpi
 _COLORS = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860"]
 _CURVES = {"train": ("train_loss", "--", "training"), "val": ("val_loss", "-", "validation")}
 
@@ -67,7 +68,7 @@ def plot_curves(runs, ax=None, which=("train", "val"), title: str = "Training an
             ax.plot(epochs, losses, _CURVES[key][1], color=color, lw=1.6, label=f"{label}: {_CURVES[key][2]}")
     _loss_axis(ax, log)
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return ax
 
 
@@ -102,7 +103,7 @@ def plot_early_stopping(history, best_epoch: int, stopped_epoch: int, ax=None, f
             label=f"restored: epoch {best_epoch}")
     _loss_axis(ax, log)
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return ax
 
 
@@ -140,7 +141,7 @@ def plot_cv_curve(lams, scores, chosen=None, ax=None, title: str = "k-fold cross
     ax.set_ylabel("validation loss of the held-out fold")
     ax.set_title(title)
     ax.grid(True, which="both", alpha=0.25)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return ax
 
 
@@ -216,7 +217,9 @@ def draw_dropout(sizes, dropped, ax=None,
             raise ValueError(f"draw_dropout expects dropped[{i}] to have {n} entries (one per unit of layer {i}), "
                              f"got {d.size}")
     if ax is None:
-        _, ax = plt.subplots(figsize=(1.9 * len(sizes) + 1, 0.55 * max(sizes) + 1.5))
+        width, height = 1.9 * len(sizes) + 1, 0.55 * max(sizes) + 1.5
+        shrink = min(1.0, _MAX_WIDTH / width)  # at most the book's column, same proportions
+        _, ax = plt.subplots(figsize=(shrink * width, shrink * height))
     gap, radius = 0.6, 0.17
     centres = [[(2.0 * k, gap * (j - (n - 1) / 2)) for j in range(n)] for k, n in enumerate(sizes)]
     for k in range(len(sizes) - 1):
@@ -272,5 +275,5 @@ def plot_dropout_outputs(samples, eval_output: float, ax=None, bins: int = 40,
     ax.set_xlabel("output")
     ax.set_ylabel("number of masks")
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return ax

@@ -10,6 +10,8 @@ from .._validate import as_array, positive_int, shape_str
 
 __all__ = ["plot_jacobian_patterns", "plot_forecasts", "plot_gradient_norms"]
 
+_MAX_WIDTH = 7.0  # inches: the book's content column is about 700 px at 100 dpi
+_MIN_CELL = 0.18  # inches per matrix entry in a new figure, so that the tick labels do not crowd
 _COLORS = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860"]
 
 
@@ -33,8 +35,34 @@ def _blocks(block, shape, name, caller):
     return rows, cols
 
 
+def _panel_grid(mats):
+    """A new figure with one axes per matrix, at most ``_MAX_WIDTH`` wide: side by side while each entry
+    gets at least ``_MIN_CELL`` inches, else wrapped onto rows (the unused slots of the last row removed)."""
+    n = len(mats)
+    for ncols in range(n, 0, -1):
+        rows = [mats[i:i + ncols] for i in range(0, n, ncols)]
+        columns = [max(row[c].shape[1] for row in rows if c < len(row)) for c in range(ncols)]
+        span = sum(columns) + 2 * ncols  # entries across, plus room for the tick labels of each panel
+        if ncols == 1 or _MIN_CELL * span + 1.2 <= _MAX_WIDTH - 0.2:
+            break
+    heights = [max(J.shape[0] for J in row) for row in rows]
+    # 1.2 inches for the colorbar; the layout fills the figure, and the inline backend's
+    # bbox="tight" adds 0.1 inches on either side: 0.2 inches less than the column
+    cell = min(0.28, (_MAX_WIDTH - 0.2 - 1.2) / span)
+    height = cell * sum(heights) + 1.6 + 0.4 * (len(rows) - 1)  # titles, labels: 1.6 in, 0.4 more a row
+    fig, grid = plt.subplots(len(rows), ncols, squeeze=False, layout="constrained",
+                             figsize=(cell * span + 1.2, height),
+                             gridspec_kw={"width_ratios": columns, "height_ratios": heights})
+    for ax in grid.ravel()[n:]:
+        fig.delaxes(ax)
+    return list(grid.ravel()[:n])
+
+
 def plot_jacobian_patterns(jacobians, titles=None, blocks=None, axes=None, *, log: bool = False, title=None):
     """Jacobians J : (M, D) side by side, exact zeros white, so that their sparsity shows.
+
+    A new figure is at most 7 inches wide (the book's column): panels that would get less
+    than 0.18 inches per entry side by side wrap onto a second row (and a third ...).
 
     Colors are signed values on one symmetric scale shared by the panels, or, with
     ``log=True``, log10 |J_ij| on one shared scale (a decay over orders of magnitude shows).
@@ -53,13 +81,9 @@ def plot_jacobian_patterns(jacobians, titles=None, blocks=None, axes=None, *, lo
             f"plot_jacobian_patterns expects {n} titles and {n} blocks, got {len(titles)} and {len(blocks)}")
     blocks = [_blocks(b, J.shape, f"blocks[{k}]", "plot_jacobian_patterns")
               for k, (b, J) in enumerate(zip(blocks, mats))]
-    if axes is None:
-        widths = [J.shape[1] for J in mats]
-        height = max(J.shape[0] for J in mats)
-        cell = min(0.28, 9.0 / (sum(widths) + 2 * n))
-        _, axes = plt.subplots(1, n, figsize=(cell * (sum(widths) + 2 * n) + 1.2, cell * height + 1.6),
-                               gridspec_kw={"width_ratios": widths}, squeeze=False, layout="constrained")
-        axes = list(axes[0])
+    fresh = axes is None
+    if fresh:
+        axes = _panel_grid(mats)
     elif len(axes) != n:
         raise ValueError(f"plot_jacobian_patterns expects {n} axes, got {len(axes)}")
     values = np.concatenate([np.abs(J[J != 0]) for J in mats] + [np.zeros(0)])
@@ -82,7 +106,7 @@ def plot_jacobian_patterns(jacobians, titles=None, blocks=None, axes=None, *, lo
         ax.set_yticks(np.arange(-0.5, m), minor=True)
         ax.grid(which="minor", color="0.88", lw=0.4)
         ax.tick_params(which="minor", length=0)
-        ax.tick_params(labelsize=8)
+        ax.tick_params(labelsize=9)
         if block is not None:
             for r in range(block[0], m, block[0]):
                 ax.axhline(r - 0.5, color="0.2", lw=1.2)
@@ -92,7 +116,7 @@ def plot_jacobian_patterns(jacobians, titles=None, blocks=None, axes=None, *, lo
         ax.set_ylabel("output  i", fontsize=10)
         ax.set_title(name, fontsize=10)
     label = r"$\log_{10}$-scaled $|J_{ij}|$" if log else r"$J_{ij}$ (zeros white)"
-    axes[0].figure.colorbar(image, ax=axes[-1], fraction=0.05, pad=0.03, label=label)
+    axes[0].figure.colorbar(image, ax=axes if fresh else axes[-1], fraction=0.05, pad=0.03, label=label)
     if title is not None:
         axes[0].figure.suptitle(title, fontsize=12)
     return axes
@@ -110,7 +134,7 @@ def plot_forecasts(y, predictions, ax=None, *, start: int = 0, title=None, ylabe
         raise ValueError(f"plot_forecasts expects predictions to be a non-empty dict label -> (T,) array, "
                          f"got {type(predictions).__name__}")
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 3.6))
+        _, ax = plt.subplots(figsize=(7, 3.6))
     t = start + np.arange(y.size)
     ax.plot(t, y, "o", color="black", ms=3.5, label="measured", zorder=3)
     for (label, p), color in zip(predictions.items(), _COLORS * len(predictions)):
@@ -123,7 +147,7 @@ def plot_forecasts(y, predictions, ax=None, *, start: int = 0, title=None, ylabe
     ax.set_ylabel(ylabel)
     ax.set_title("One-step-ahead predictions" if title is None else title)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8, ncol=min(4, len(predictions) + 1), loc="upper left")
+    ax.legend(fontsize=9, ncol=min(4, len(predictions) + 1), loc="upper left")
     return ax
 
 
@@ -152,5 +176,5 @@ def plot_gradient_norms(norms, ax=None, *, normalize: bool = True, title=None):
     ax.set_ylabel(r"$\|\mathbf{u}_t\| \,/\, \|\mathbf{u}_T\|$" if normalize else r"$\|\mathbf{u}_t\|$")
     ax.set_title("The gradient through time" if title is None else title)
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return ax
