@@ -266,6 +266,28 @@ def thetas_of(net: Layer, module: torch.nn.Module, grad: bool = False):
     return _zip_leaves(net, module, read)
 
 
+def grad_fn_graph(tensor: torch.Tensor) -> list:
+    """PyTorch's record of how ``tensor`` was made: ``[(node, [the nodes it sends cotangents to]), ...]``.
+
+    Each node is named as PyTorch names it (``"MmBackward0"``, ``"AddBackward0"``, and
+    ``"AccumulateGrad"`` for a leaf that wants a gradient); the list starts at
+    ``tensor.grad_fn`` and follows ``next_functions``, each node once, in the order first
+    reached. This is the graph ``tensor.backward()`` walks.
+    """
+    if not isinstance(tensor, torch.Tensor) or tensor.grad_fn is None:
+        raise ValueError(f"grad_fn_graph expects a tensor made from tensors that require grad, got "
+                         f"{type(tensor).__name__}{'' if not isinstance(tensor, torch.Tensor) else ' without grad_fn'}")
+    names, order, queue = {}, [], [tensor.grad_fn]
+    while queue:
+        fn = queue.pop(0)
+        if fn in names:
+            continue
+        names[fn] = f"{type(fn).__name__}"
+        order.append(fn)
+        queue.extend(nxt for nxt, _ in fn.next_functions if nxt is not None)
+    return [(names[fn], [names[nxt] for nxt, _ in fn.next_functions if nxt is not None]) for fn in order]
+
+
 def loss_fn(loss: _losses.Loss):
     """The same loss in PyTorch, ``f(y_hat, y) -> scalar tensor``, batch-mean as in lecture_code."""
 
@@ -283,14 +305,37 @@ def loss_fn(loss: _losses.Loss):
     raise ValueError(f"no PyTorch version is defined for the loss {loss!r}")
 
 
-def sgd_reference(net: Layer, thetas, X, Y, loss: _losses.Loss, order, lr, device=None,
-                  weight_decay: float = 0.0, decay_biases: bool = True):
-    """The same gradient descent run in PyTorch: ``torch.optim.SGD`` on the twin, replaying ``order``.
+def _torch_optimizer(optimizer, params, lr):
+    """The ``torch.optim`` optimizer with the same rule and hyperparameters as a lecture_code one."""
+    from . import optimizers as opt
+
+    kind = type(optimizer)
+    if optimizer is None:
+        return torch.optim.SGD(params, lr=lr)
+    if kind is opt.SGD:
+        return torch.optim.SGD(params, lr=lr, momentum=optimizer.momentum, dampening=optimizer.dampening,
+                               nesterov=optimizer.nesterov, weight_decay=optimizer.weight_decay)
+    if kind is opt.RMSprop:
+        return torch.optim.RMSprop(params, lr=lr, alpha=optimizer.alpha, eps=optimizer.eps,
+                                   momentum=optimizer.momentum, weight_decay=optimizer.weight_decay)
+    if kind in (opt.Adam, opt.AdamW):
+        make = torch.optim.Adam if kind is opt.Adam else torch.optim.AdamW
+        return make(params, lr=lr, betas=tuple(optimizer.betas), eps=optimizer.eps,
+                    weight_decay=optimizer.weight_decay)
+    raise ValueError(f"no torch.optim optimizer is defined for {optimizer!r}")
+
+
+def train_reference(net: Layer, thetas, X, Y, loss: _losses.Loss, order, lr, optimizer=None, device=None,
+                    clip_norm=None, clip_value=None, weight_decay: float = 0.0, decay_biases: bool = True):
+    """The same training run in PyTorch: ``torch.optim`` on the twin, replaying the batches of ``order``.
 
     ``order`` is the list of epochs of index arrays that :func:`lecture_code.training.batch_order`
     gives (and :func:`lecture_code.training.train` uses); ``lr`` is a number or a schedule
-    ``r -> rho_r``; ``weight_decay`` is PyTorch's (2 lambda for the lecture's lambda sum theta^2).
-    With ``decay_biases=False`` the optimizer gets two parameter groups, the weights with
+    ``r -> rho_r``; ``optimizer`` is a :mod:`lecture_code.optimizers` object (None: plain SGD),
+    translated to its ``torch.optim`` namesake; ``clip_norm`` / ``clip_value`` call
+    ``clip_grad_norm_`` / ``clip_grad_value_`` between backward and step. For plain SGD,
+    ``weight_decay`` is PyTorch's (2 lambda for the lecture's lambda sum theta^2), and with
+    ``decay_biases=False`` the optimizer gets two parameter groups, the weights with
     ``weight_decay`` and the biases without, by the roles the layers declare.
     Returns the final parameters shaped like ``thetas``.
     """
@@ -306,16 +351,33 @@ def sgd_reference(net: Layer, thetas, X, Y, loss: _losses.Loss, order, lr, devic
     else:
         groups = [{"params": [t for t, role in params if role == "weight"], "weight_decay": weight_decay},
                   {"params": [t for t, role in params if role != "weight"], "weight_decay": 0.0}]
-    optimizer = torch.optim.SGD([g for g in groups if g["params"]], lr=float(schedule(1)))
+    groups = [g for g in groups if g["params"]]
+    if optimizer is not None:
+        if weight_decay or not decay_biases:
+            raise ValueError("train_reference expects weight decay in the optimizer when one is given, "
+                             f"got weight_decay={weight_decay!r} and decay_biases={decay_biases!r} as well")
+        groups = [{"params": [t for t, _ in params]}]
+    torch_opt = _torch_optimizer(optimizer, groups, float(schedule(1)))
     objective = loss_fn(loss)
     r = 0
     for epoch in order:
         for idx in epoch:
             r += 1
-            for group in optimizer.param_groups:
+            for group in torch_opt.param_groups:
                 group["lr"] = float(schedule(r))
             index = torch.as_tensor(np.asarray(idx), device=dev)
-            optimizer.zero_grad()
+            torch_opt.zero_grad()
             objective(module(Xt[index]), Yt[index]).backward()
-            optimizer.step()
+            if clip_norm is not None:
+                torch.nn.utils.clip_grad_norm_(module.parameters(), clip_norm)
+            if clip_value is not None:
+                torch.nn.utils.clip_grad_value_(module.parameters(), clip_value)
+            torch_opt.step()
     return thetas_of(net, module)
+
+
+def sgd_reference(net: Layer, thetas, X, Y, loss: _losses.Loss, order, lr, device=None,
+                  weight_decay: float = 0.0, decay_biases: bool = True):
+    """:func:`train_reference` with plain ``torch.optim.SGD``: PyTorch's ``weight_decay`` is 2 lambda for eq 33."""
+    return train_reference(net, thetas, X, Y, loss, order, lr, None, device, weight_decay=weight_decay,
+                           decay_biases=decay_biases)

@@ -26,6 +26,7 @@ import numpy as np
 from ._validate import as_array, one_of, positive_float, positive_int, rng_from, shape_str
 from .layers import Layer
 from .losses import Loss
+from .optimizers import clip_grad_norm, clip_grad_value
 from .params import tree_map
 
 REGIMES = ("batch", "stochastic", "minibatch")
@@ -163,7 +164,8 @@ class TrainingDiverged(ArithmeticError):
 
 
 def train(net: Layer, thetas, X, Y, loss: Loss, *, rng, regime: str = "minibatch", batch_size: int = 32,
-          lr=0.01, epochs: int = 10, validation=None, on_epoch_end=None, penalty=None):
+          lr=0.01, epochs: int = 10, validation=None, on_epoch_end=None, penalty=None, optimizer=None,
+          clip_norm=None, clip_value=None):
     """Gradient descent on the mean ``loss`` of ``net`` over (X, Y); returns ``(thetas, history)``.
 
     X : (N, D); Y : N targets for ``loss``; ``rng`` (a seed or a Generator) orders the examples,
@@ -177,6 +179,11 @@ def train(net: Layer, thetas, X, Y, loss: Loss, *, rng, regime: str = "minibatch
     it). The history records the data loss without the penalty. Each update uses the network
     that ``net.for_update`` returns for its batch (a fresh dropout mask, say), drawn from a
     generator spawned from ``rng``; the losses are evaluated with ``net`` itself (dropout off).
+    ``optimizer`` (see :mod:`lecture_code.optimizers`: ``SGD(momentum=0.9)``, ``Adam()``, ...) turns
+    each update's gradient into the step, ``optimizer.step(thetas, grads, state, rate)``; without
+    one the step is plain gradient descent, theta - rate * grad (eqs 29-32). ``clip_norm`` or
+    ``clip_value`` clips each update's gradient first (the penalty's part included), as
+    ``clip_grad_norm_`` / ``clip_grad_value_`` do in a PyTorch loop between backward and step.
     A loss that becomes NaN or infinite raises :class:`TrainingDiverged`.
     """
     if not isinstance(net, Layer):
@@ -201,6 +208,13 @@ def train(net: Layer, thetas, X, Y, loss: Loss, *, rng, regime: str = "minibatch
         raise ValueError(f"train expects a penalty with value(net, thetas) and grad(net, thetas), "
                          f"like regularization.WeightDecay, got {penalty!r}")
     prox = getattr(penalty, "prox", None)
+    if optimizer is not None and not (callable(getattr(optimizer, "init", None))
+                                      and callable(getattr(optimizer, "step", None))):
+        raise ValueError(f"train expects an optimizer with init(thetas) and step(thetas, grads, state, lr), "
+                         f"like optimizers.Adam(), got {optimizer!r:.80}")
+    clip_norm = None if clip_norm is None else positive_float(clip_norm, "train", "clip_norm")
+    clip_value = None if clip_value is None else positive_float(clip_value, "train", "clip_value")
+    opt_state = None if optimizer is None else optimizer.init(thetas)
 
     order = rng_from(rng, "train")
     noise = order.spawn(1)[0]  # the network's own randomness: never draws from `order`
@@ -231,7 +245,14 @@ def train(net: Layer, thetas, X, Y, loss: Loss, *, rng, regime: str = "minibatch
                 _, grads = pullback(u)
                 if penalty is not None:
                     grads = tree_map(np.add, grads, penalty.grad(net, thetas))
-                thetas = tree_map(lambda t, g: t - rate * g, thetas, grads)
+                if clip_norm is not None:
+                    grads = clip_grad_norm(grads, clip_norm)[0]
+                if clip_value is not None:
+                    grads = clip_grad_value(grads, clip_value)
+                if optimizer is None:
+                    thetas = tree_map(lambda t, g: t - rate * g, thetas, grads)
+                else:
+                    thetas, opt_state = optimizer.step(thetas, grads, opt_state, rate)
                 if prox is not None:
                     thetas = prox(net, thetas, rate)
             if evaluate(epoch):

@@ -93,3 +93,16 @@ def test_loss_fn_refuses_unknown_losses():
 
     with pytest.raises(ValueError, match=r"no PyTorch version is defined for the loss zero"):
         tb.loss_fn(Zero())
+
+
+def test_grad_fn_graph_lists_what_backward_walks(device):
+    x = tb.to_torch(np.ones(3), device, requires_grad=True)
+    w = tb.to_torch(np.full(3, 2.0), device, requires_grad=True)
+    y = (x * w + w).sum()
+    graph = tb.grad_fn_graph(y)
+    assert [name for name, _ in graph] == ["SumBackward0", "AddBackward0", "MulBackward0", "AccumulateGrad",
+                                           "AccumulateGrad"]
+    assert graph[1][1] == ["MulBackward0", "AccumulateGrad"]  # w feeds the sum directly and the product
+    assert len([name for name, _ in graph if name == "AccumulateGrad"]) == 2  # one node per leaf: x and w
+    with pytest.raises(ValueError, match="grad_fn_graph expects a tensor made from tensors that require grad"):
+        tb.grad_fn_graph(x.detach())
