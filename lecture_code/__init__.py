@@ -6,7 +6,7 @@ Importing the package imports NumPy only; ``lecture_code.torch_bridge``
 
 import importlib
 
-from . import baselines, cost, data, graph, initialization, losses, memory, metrics, models, optimize, optimizers, params, regularization, timing, training
+from . import baselines, cost, curvature, data, graph, initialization, losses, memory, metrics, models, optimize, optimizers, params, regularization, timing, training
 from .backprop import backprop
 from .conv import Conv1D, Conv2D
 from .jacobians import jacobian_via_jvps, jacobian_via_vjps
@@ -32,5 +32,5 @@ __all__ = [
     "Sequential", "mlp", "jacobian_via_jvps", "jacobian_via_vjps",
     "backprop", "numerical_jacobian", "check_gradients", "GradientCheck",
     "losses", "params", "data", "initialization", "training", "optimize", "regularization",
-    "cost", "timing", "metrics", "models", "baselines", "graph", "memory", "optimizers",
+    "cost", "timing", "metrics", "models", "baselines", "graph", "memory", "optimizers", "curvature",
 ]

@@ -89,14 +89,16 @@ class Layer:
     d_out: int | None = None  #: output width M, or None if it equals the input width
 
     _primitives = ("_forward", "_jvp", "_vjp")  #: what a subclass defines
-    _shortcuts = ("_jacobian", "_vjp_input", "_forward_vjp")  #: derived, or faster versions of the derived
+    #: derived from the primitives, or faster versions of the derived; the second-order rules
+    #: (forward-over-reverse, chapter 10) cannot be derived, and are missing unless a layer gives them
+    _shortcuts = ("_jacobian", "_vjp_input", "_forward_vjp", "_forward_tangent", "_vjp_tangent")
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if any(name in vars(cls) for name in cls._primitives):
             for name in cls._shortcuts:
                 if name not in vars(cls):  # an inherited shortcut may not agree with the new primitive
-                    setattr(cls, name, getattr(Layer, name))
+                    setattr(cls, name, next(k._generics[name] for k in cls.__mro__ if name in vars(k).get("_generics", {})))
 
     # -- sizes and parameters --------------------------------------------------
     def output_size(self, d: int) -> int:
@@ -198,6 +200,17 @@ class Layer:
         """``(y, pullback)``: one forward pass and the VJP at that point, as ``torch.func.vjp`` returns."""
         return self._forward(x, theta), lambda u: self._vjp(x, theta, u)
 
+    # -- second order: the tangents of the forward pass and of the VJP (chapter 10) --------------
+    def _forward_tangent(self, x, theta, x_dot, theta_dot):
+        """``(y, y_dot)``: the output and its tangent when x moves along x_dot and theta along theta_dot."""
+        raise ValueError(f"{self!r} has no second-order rule: forward-over-reverse (lecture_code.curvature) "
+                         f"needs _forward_tangent and _vjp_tangent, which {type(self).__name__} does not define")
+
+    def _vjp_tangent(self, x, theta, u, x_dot, theta_dot, u_dot):
+        """``(x_bar, theta_bar, x_bar_dot, theta_bar_dot)``: the VJP and its tangent (forward-over-reverse)."""
+        raise ValueError(f"{self!r} has no second-order rule: forward-over-reverse (lecture_code.curvature) "
+                         f"needs _forward_tangent and _vjp_tangent, which {type(self).__name__} does not define")
+
     # -- checks -----------------------------------------------------------------
     def _input_layout(self) -> str:
         """How a flattened input is laid out, for error messages ("" for plain vectors)."""
@@ -242,6 +255,9 @@ class Layer:
         return f"{type(self).__name__}()"
 
 
+Layer._generics = {name: vars(Layer)[name] for name in Layer._shortcuts}
+
+
 class Linear(Layer):
     """``y = W x + b`` with ``W : (M, D)``, ``b : (M,)`` (eqs 17, 19; PyTorch's layout ``x W^T + b``)."""
 
@@ -283,6 +299,20 @@ class Linear(Layer):
     def _vjp_input(self, x, theta, u):
         return u @ theta["W"]  # eq 27, without the outer products of the parameter part
 
+    def _forward_tangent(self, x, theta, x_dot, theta_dot):
+        W, W_dot = theta["W"], theta_dot["W"]
+        return x @ W.T + theta["b"], x_dot @ W.T + x @ W_dot.T + theta_dot["b"]
+
+    def _vjp_tangent(self, x, theta, u, x_dot, theta_dot, u_dot):
+        # the VJP (u W, u^T x, sum u) is bilinear: each part's tangent has one term per factor that moves
+        x_bar, theta_bar = self._vjp(x, theta, u)
+        rows, rows_dot = u.reshape(-1, self.d_out), u_dot.reshape(-1, self.d_out)
+        xs = np.broadcast_to(x, u.shape[:-1] + (self.d_in,)).reshape(-1, self.d_in)
+        xs_dot = np.broadcast_to(x_dot, u.shape[:-1] + (self.d_in,)).reshape(-1, self.d_in)
+        x_bar_dot = u_dot @ theta["W"] + u @ theta_dot["W"]
+        theta_bar_dot = {"W": rows_dot.T @ xs + rows.T @ xs_dot, "b": rows_dot.sum(axis=0)}
+        return x_bar, theta_bar, x_bar_dot, theta_bar_dot
+
 
 class Elementwise(Layer):
     """``y_i = phi(x_i)``: its Jacobian is ``diag(phi'(x))`` (eq 18).
@@ -292,12 +322,26 @@ class Elementwise(Layer):
     """
 
     _primitives = Layer._primitives + ("_phi", "_dphi")
+    _shortcuts = Layer._shortcuts + ("_d2phi",)
 
     def _phi(self, x):
         raise NotImplementedError(f"{type(self).__name__} must define _phi(x)")
 
     def _dphi(self, x):
         raise NotImplementedError(f"{type(self).__name__} must define _dphi(x)")
+
+    def _d2phi(self, x):
+        """phi''(x), for the second-order rules; a subclass that redefines _phi or _dphi defines it too."""
+        raise ValueError(f"{self!r} has no second derivative: define _d2phi(x) for forward-over-reverse "
+                         f"(lecture_code.curvature)")
+
+    def _forward_tangent(self, x, theta, x_dot, theta_dot):
+        return self._phi(x), self._dphi(x) * x_dot
+
+    def _vjp_tangent(self, x, theta, u, x_dot, theta_dot, u_dot):
+        # x_bar = phi'(x) u, so x_bar_dot = phi''(x) x_dot u + phi'(x) u_dot
+        d = self._dphi(x)
+        return d * u, {}, self._d2phi(x) * x_dot * u + d * u_dot, {}
 
     def _forward(self, x, theta):
         return self._phi(x)
@@ -309,6 +353,9 @@ class Elementwise(Layer):
         return self._dphi(x) * u, {}
 
 
+Elementwise._generics = {name: vars(Elementwise)[name] for name in ("_forward_tangent", "_vjp_tangent", "_d2phi")}
+
+
 class Identity(Elementwise):
     """``y = x``; J = I (an output layer with no activation)."""
 
@@ -317,6 +364,9 @@ class Identity(Elementwise):
 
     def _dphi(self, x):
         return np.ones_like(x)
+
+    def _d2phi(self, x):
+        return np.zeros_like(x)
 
 
 class ReLU(Elementwise):
@@ -328,6 +378,9 @@ class ReLU(Elementwise):
     def _dphi(self, x):
         return (x > 0).astype(np.float64)
 
+    def _d2phi(self, x):
+        return np.zeros_like(x)  # 0 away from the kink (and taken as 0 there)
+
 
 class Sigmoid(Elementwise):
     """``y = 1 / (1 + e^-x)``, computed without overflow; phi' = y (1 - y)."""
@@ -338,6 +391,10 @@ class Sigmoid(Elementwise):
     def _dphi(self, x):
         s = sigmoid(x)
         return s * (1.0 - s)
+
+    def _d2phi(self, x):
+        s = sigmoid(x)
+        return s * (1.0 - s) * (1.0 - 2.0 * s)
 
     def _forward_vjp(self, x, theta):
         s = sigmoid(x)  # computed once, for y and for phi' = y (1 - y)
@@ -353,6 +410,10 @@ class Tanh(Elementwise):
 
     def _dphi(self, x):
         return 1.0 - np.tanh(x) ** 2
+
+    def _d2phi(self, x):
+        t = np.tanh(x)
+        return -2.0 * t * (1.0 - t**2)
 
     def _forward_vjp(self, x, theta):
         t = np.tanh(x)  # computed once, for y and for phi' = 1 - y^2
@@ -378,6 +439,18 @@ class Softmax(Layer):
     def _jacobian(self, x, theta):
         s = softmax(x)
         return s[..., :, None] * np.eye(x.shape[-1]) - s[..., :, None] * s[..., None, :]
+
+    def _forward_tangent(self, x, theta, x_dot, theta_dot):
+        s = softmax(x)
+        return s, s * (x_dot - (s * x_dot).sum(axis=-1, keepdims=True))
+
+    def _vjp_tangent(self, x, theta, u, x_dot, theta_dot, u_dot):
+        # x_bar = s * (u - <s, u>); its tangent moves s (by s_dot) and u (by u_dot)
+        s, s_dot = self._forward_tangent(x, theta, x_dot, theta_dot)
+        su = (s * u).sum(axis=-1, keepdims=True)
+        x_bar = s * (u - su)
+        su_dot = (s_dot * u + s * u_dot).sum(axis=-1, keepdims=True)
+        return x_bar, {}, s_dot * (u - su) + s * (u_dot - su_dot), {}
 
 
 class Dropout(Layer):
@@ -443,3 +516,10 @@ class Dropout(Layer):
 
     def _jacobian(self, x, theta):
         return (self._scale(x) * np.ones_like(x))[..., :, None] * np.eye(x.shape[-1])
+
+    def _forward_tangent(self, x, theta, x_dot, theta_dot):
+        return self._scale(x) * x, self._scale(x) * x_dot
+
+    def _vjp_tangent(self, x, theta, u, x_dot, theta_dot, u_dot):
+        m = self._scale(x)
+        return m * u, {}, m * u_dot, {}

@@ -42,6 +42,20 @@ class Loss:
         values, grads = self._per_example(y_hat, y)
         return float(values.mean()), grads / y_hat.shape[0]
 
+    def grad_tangent(self, y_hat, y, y_hat_dot) -> np.ndarray:
+        """The tangent of ``grad`` when y_hat moves along y_hat_dot: H_L y_hat_dot (the loss's Hessian, chapter 10)."""
+        y_hat, y, single = self._check(y_hat, y)
+        y_hat_dot = as_array(y_hat_dot, "y_hat_dot")
+        if np.atleast_2d(y_hat_dot).shape != y_hat.shape:
+            raise ValueError(f"{self.name}.grad_tangent expects y_hat_dot shaped like y_hat "
+                             f"{shape_str(y_hat[0].shape if single else y_hat.shape)}, got {shape_str(y_hat_dot.shape)}")
+        dot = self._grad_tangent(y_hat, y, np.atleast_2d(y_hat_dot))
+        return dot[0] if single else dot
+
+    def _grad_tangent(self, y_hat, y, y_hat_dot):
+        """H_L y_hat_dot / N for checked 2-d arrays (the tangent of ``_batch``'s gradient)."""
+        raise NotImplementedError(f"{self.name} has no second derivative")
+
     def value(self, y_hat, y) -> float:
         """L averaged over the batch."""
         return self(y_hat, y)[0]
@@ -90,6 +104,9 @@ class SquaredError(Loss):
         d = y_hat - y
         return 0.5 * (d**2).sum(axis=1), d
 
+    def _grad_tangent(self, y_hat, y, y_hat_dot):
+        return y_hat_dot / y_hat.shape[0]  # the Hessian of 1/2 ||d||^2 is the identity
+
 
 class MAE(Loss):
     """||y - y_hat||_1 per example; gradient sign(y_hat - y), 0 where they are equal."""
@@ -99,6 +116,9 @@ class MAE(Loss):
     def _per_example(self, y_hat, y):
         d = y_hat - y
         return np.abs(d).sum(axis=1), np.sign(d)
+
+    def _grad_tangent(self, y_hat, y, y_hat_dot):
+        return np.zeros_like(y_hat_dot)  # |d| is piecewise linear: its second derivative is 0 (away from d = 0)
 
 
 class Huber(Loss):
@@ -113,6 +133,9 @@ class Huber(Loss):
         small = np.abs(d) <= self.delta
         values = np.where(small, 0.5 * d**2, self.delta * (np.abs(d) - 0.5 * self.delta))
         return values.sum(axis=1), np.where(small, d, self.delta * np.sign(d))
+
+    def _grad_tangent(self, y_hat, y, y_hat_dot):
+        return np.where(np.abs(y_hat - y) <= self.delta, y_hat_dot, 0.0) / y_hat.shape[0]
 
 
 def huber(delta: float = 1.0) -> Huber:
@@ -180,6 +203,11 @@ class SoftmaxCrossEntropy(Loss):
     def _per_example(self, y_hat, y):
         log_p = log_softmax(y_hat)  # finite for any finite logits, so y_c log p_c is never 0 * inf
         return -(y * log_p).sum(axis=1), np.exp(log_p) - y  # the rows of y sum to 1
+
+    def _grad_tangent(self, y_hat, y, y_hat_dot):
+        # the gradient S(a) - y moves as the softmax does: (diag(s) - s s^T) a_dot
+        s = np.exp(log_softmax(y_hat))
+        return s * (y_hat_dot - (s * y_hat_dot).sum(axis=1, keepdims=True)) / y_hat.shape[0]
 
 
 squared_error = SquaredError()

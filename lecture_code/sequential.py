@@ -162,6 +162,26 @@ class Sequential(Layer):
 
     _forward_vjp = _sweep
 
+    # -- second order: forward-over-reverse, composed (chapter 10) ---------------------------------
+    def _forward_tangent(self, x, thetas, x_dot, theta_dots):
+        for layer, theta, theta_dot in zip(self.layers, thetas, theta_dots):
+            x, x_dot = layer._forward_tangent(x, theta, x_dot, theta_dot)
+        return x, x_dot
+
+    def _vjp_tangent(self, x, thetas, u, x_dot, theta_dots, u_dot):
+        # the forward pass with tangents keeps every layer's input and its tangent ...
+        xs, dots = [x], [x_dot]
+        for layer, theta, theta_dot in zip(self.layers, thetas, theta_dots):
+            y, y_dot = layer._forward_tangent(xs[-1], theta, dots[-1], theta_dot)
+            xs.append(y)
+            dots.append(y_dot)
+        # ... then the reverse sweep carries the cotangent u and its tangent u_dot back together
+        bars, bar_dots = [None] * len(self.layers), [None] * len(self.layers)
+        for k in reversed(range(len(self.layers))):
+            u, bars[k], u_dot, bar_dots[k] = self.layers[k]._vjp_tangent(
+                xs[k], thetas[k], u, dots[k], theta_dots[k], u_dot)
+        return u, bars, u_dot, bar_dots
+
 
 ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "identity": Identity}
 
