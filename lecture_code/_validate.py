@@ -37,7 +37,11 @@ def _given(a) -> str:
 
 
 def as_array(a, name: str) -> np.ndarray:
-    """``a`` as a float64 array with only finite entries, else ``ValueError`` naming what was given.
+    """``a`` as a float array with only finite entries, else ``ValueError`` naming what was given.
+
+    float32 stays float32, so that a computation on float32 parameters and data runs in
+    float32 end to end; every other real type (integers, booleans, float16, float64) becomes
+    float64, the package's default precision.
 
     Refused: ``None``, strings, complex numbers, objects that are not numbers, and
     masked arrays (their mask would be dropped silently: fill or drop the masked
@@ -53,7 +57,7 @@ def as_array(a, name: str) -> np.ndarray:
     raw = a if isinstance(a, np.ndarray) else np.asarray(a)
     if raw.dtype.kind not in "biuf":
         raise ValueError(f"{name} must be an array of real numbers, got {_given(a)} (dtype {raw.dtype})")
-    arr = raw.astype(np.float64, copy=False)
+    arr = raw if raw.dtype == np.float32 else raw.astype(np.float64, copy=False)
     if not np.isfinite(arr).all():
         bad = int(arr.size - np.isfinite(arr).sum())
         raise ValueError(f"{name} must be finite, got {bad} NaN or infinite entr{'y' if bad == 1 else 'ies'}")

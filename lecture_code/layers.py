@@ -376,7 +376,7 @@ class ReLU(Elementwise):
         return np.maximum(x, 0.0)
 
     def _dphi(self, x):
-        return (x > 0).astype(np.float64)
+        return (x > 0).astype(x.dtype)
 
     def _d2phi(self, x):
         return np.zeros_like(x)  # 0 away from the kink (and taken as 0 there)

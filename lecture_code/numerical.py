@@ -90,7 +90,7 @@ def check_gradients(net, thetas, X, Y, loss, grads=None, *, eps: float = 1e-6,
             f"check_gradients expects grads shaped like thetas: entries {[n for n, _ in params]}, "
             f"got {[n for n, _ in analytic]}"
         )
-    rounding = ROUNDING * np.finfo(np.float64).eps * abs(value) / eps
+    rounding = ROUNDING * np.finfo(flatten(thetas).dtype).eps * abs(value) / eps  # float32's eps for float32
     flat = flatten(thetas)
     offsets = np.cumsum([0] + [np.size(a) for _, a in params])
     rows, ok = [], True
@@ -101,7 +101,7 @@ def check_gradients(net, thetas, X, Y, loss, grads=None, *, eps: float = 1e-6,
             w[start:stop] = np.ravel(value)
             return loss.value(net.forward(X, unflatten(w, thetas)), Y)
 
-        numeric = numerical_jacobian(loss_of, np.asarray(original, dtype=np.float64), eps)
+        numeric = numerical_jacobian(loss_of, np.asarray(original), eps)
         given = as_array(given, f"grads {name}")
         if given.shape != numeric.shape:
             raise ValueError(f"check_gradients expects grads {name} of shape {shape_str(numeric.shape)}, "

@@ -31,7 +31,7 @@ def leaves(tree, prefix: str = "") -> list:
 
 
 def flatten(tree) -> np.ndarray:
-    """All parameters as one float64 vector, in the order of :func:`leaves`."""
+    """All parameters as one vector (float64, or float32 if they all are), in the order of :func:`leaves`."""
     arrays = [np.ravel(a) for _, a in leaves(tree)]
     return np.concatenate(arrays) if arrays else np.zeros(0)
 
