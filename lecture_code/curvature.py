@@ -11,9 +11,10 @@ every loss (``grad_tangent``):
     reverse:  (x_bar_k, theta_bar_k) = VJP_k(u), and the tangents of both
               (x_bar_dot_k, theta_bar_dot_k) = d/de VJP_k at (x_k + e x_dot_k, theta_k + e v_k, u + e u_dot)
 
-and the tangents of the parameter cotangents are H v (eq 10.1). It costs about two
-forward passes and a reverse sweep, each carrying a tangent: a small constant times a
-gradient, for any number of parameters, where forming H takes one HVP per parameter.
+and the tangents of the parameter cotangents are H v (eq 10.1). It costs one forward pass
+and one reverse sweep, each carrying a tangent: for a dense layer 9 matrix products where a
+gradient takes 3, so about three gradients, for any number of parameters, where forming H
+takes one HVP per parameter.
 
 The Gauss-Newton product G v = J^T H_L J v keeps only the curvature of the loss (no second
 derivatives of the layers): the tangent of the prediction, the loss's Hessian, and one
@@ -25,7 +26,6 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import as_array, positive_int, rng_from, shape_str
-from .backprop import backprop
 from .layers import Layer
 from .losses import Loss
 from .params import flatten, leaves, tree_map, unflatten
@@ -34,12 +34,18 @@ __all__ = ["hvp", "hvp_input", "gauss_newton_product", "hessian", "top_eigenvalu
 
 
 def _checked(net, thetas, X, Y, loss, caller):
+    """(thetas, X, targets) checked as backprop checks them, without computing anything."""
     if not isinstance(net, Layer):
         raise ValueError(f"{caller} expects a Layer (e.g. a Sequential) as net, got {type(net).__name__}")
     if not isinstance(loss, Loss):
         raise ValueError(f"{caller} expects a lecture_code loss, got {loss!r:.60}")
-    backprop(net, thetas, X, Y, loss)  # checks net, thetas, X, Y and loss together, with clear messages
-    return net._check_theta(thetas), net._check_x(X, "X"), loss.targets(Y, net.output_size(np.shape(X)[-1]))
+    X = net._check_x(X, "X")
+    thetas = net._check_theta(thetas)
+    Y_arr = as_array(Y, "Y")
+    if X.ndim == 2 and (Y_arr.ndim == 0 or Y_arr.shape[0] != X.shape[0]):
+        raise ValueError(f"{caller} expects as many targets as examples: X has shape {shape_str(X.shape)} "
+                         f"(N = {X.shape[0]}), Y has shape {shape_str(Y_arr.shape)}")
+    return thetas, X, loss.targets(Y, net.output_size(X.shape[-1]))
 
 
 def _tangent_like(v, like, caller, name):
@@ -56,10 +62,10 @@ def _tangent_like(v, like, caller, name):
 
 def _second_order(net, thetas, X2, T, loss, x_dot, theta_dot):
     """``(theta_bar_dot, x_bar_dot)``: the tangents of backprop's cotangents, on checked 2-d data."""
-    y_hat, y_dot = net._forward_tangent(X2, thetas, x_dot, theta_dot)
+    y_hat, y_dot, pullback = net._forward_vjp_tangent(X2, thetas, x_dot, theta_dot)  # one forward pass
     _, u = loss._batch(y_hat, T)
     u_dot = loss._grad_tangent(y_hat, T, y_dot)
-    _, _, x_bar_dot, theta_bar_dot = net._vjp_tangent(X2, thetas, u, x_dot, theta_dot, u_dot)
+    _, _, x_bar_dot, theta_bar_dot = pullback(u, u_dot)
     return theta_bar_dot, x_bar_dot
 
 

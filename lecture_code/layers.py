@@ -91,7 +91,8 @@ class Layer:
     _primitives = ("_forward", "_jvp", "_vjp")  #: what a subclass defines
     #: derived from the primitives, or faster versions of the derived; the second-order rules
     #: (forward-over-reverse, chapter 10) cannot be derived, and are missing unless a layer gives them
-    _shortcuts = ("_jacobian", "_vjp_input", "_forward_vjp", "_forward_tangent", "_vjp_tangent")
+    _shortcuts = ("_jacobian", "_vjp_input", "_forward_vjp", "_forward_tangent", "_vjp_tangent",
+                  "_forward_vjp_tangent")
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -210,6 +211,11 @@ class Layer:
         """``(x_bar, theta_bar, x_bar_dot, theta_bar_dot)``: the VJP and its tangent (forward-over-reverse)."""
         raise ValueError(f"{self!r} has no second-order rule: forward-over-reverse (lecture_code.curvature) "
                          f"needs _forward_tangent and _vjp_tangent, which {type(self).__name__} does not define")
+
+    def _forward_vjp_tangent(self, x, theta, x_dot, theta_dot):
+        """``(y, y_dot, pullback)``: one forward pass with tangents, and ``pullback(u, u_dot)`` -> ``_vjp_tangent``'s four."""
+        y, y_dot = self._forward_tangent(x, theta, x_dot, theta_dot)
+        return y, y_dot, lambda u, u_dot: self._vjp_tangent(x, theta, u, x_dot, theta_dot, u_dot)
 
     # -- checks -----------------------------------------------------------------
     def _input_layout(self) -> str:

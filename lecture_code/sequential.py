@@ -169,18 +169,25 @@ class Sequential(Layer):
         return x, x_dot
 
     def _vjp_tangent(self, x, thetas, u, x_dot, theta_dots, u_dot):
-        # the forward pass with tangents keeps every layer's input and its tangent ...
-        xs, dots = [x], [x_dot]
+        return self._sweep_tangent(x, thetas, x_dot, theta_dots)[2](u, u_dot)
+
+    def _sweep_tangent(self, x, thetas, x_dot, theta_dots):
+        # the forward pass with tangents, keeping each layer's second-order pullback ...
+        pullbacks = []
         for layer, theta, theta_dot in zip(self.layers, thetas, theta_dots):
-            y, y_dot = layer._forward_tangent(xs[-1], theta, dots[-1], theta_dot)
-            xs.append(y)
-            dots.append(y_dot)
-        # ... then the reverse sweep carries the cotangent u and its tangent u_dot back together
-        bars, bar_dots = [None] * len(self.layers), [None] * len(self.layers)
-        for k in reversed(range(len(self.layers))):
-            u, bars[k], u_dot, bar_dots[k] = self.layers[k]._vjp_tangent(
-                xs[k], thetas[k], u, dots[k], theta_dots[k], u_dot)
-        return u, bars, u_dot, bar_dots
+            x, x_dot, pullback = layer._forward_vjp_tangent(x, theta, x_dot, theta_dot)
+            pullbacks.append(pullback)
+
+        def pullback(u, u_dot):
+            # ... then the reverse sweep carries the cotangent u and its tangent u_dot back together
+            bars, bar_dots = [None] * len(pullbacks), [None] * len(pullbacks)
+            for k in reversed(range(len(pullbacks))):
+                u, bars[k], u_dot, bar_dots[k] = pullbacks[k](u, u_dot)
+            return u, bars, u_dot, bar_dots
+
+        return x, x_dot, pullback
+
+    _forward_vjp_tangent = _sweep_tangent
 
 
 ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "identity": Identity}

@@ -1,29 +1,19 @@
 """Chapter 4's figures (lecture_code.plotting.backprop)."""
 
-import io
-import struct
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.colors import to_hex
 from matplotlib.patches import FancyBboxPatch, Rectangle
-from matplotlib.text import Text
 from numpy.testing import assert_allclose
+
+from figure_checks import saved_width, smallest_font
 
 import lecture_code as lc
 from lecture_code.plotting import backprop as plots
 
 
-def saved_width(fig):
-    """Width in pixels of the PNG the book stores at 1x: 100 dpi, bbox_inches="tight" (as the inline backend)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    return struct.unpack(">I", buffer.getvalue()[16:20])[0]
-
-
-def smallest_font(fig):
-    return min(t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text())
 
 
 # -- draw_reverse_sweep ------------------------------------------------------------------------------

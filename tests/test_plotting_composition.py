@@ -1,24 +1,14 @@
 """Chapter 1's figures (lecture_code.plotting.composition): the network diagram and the computational graph."""
 
-import io
-import struct
 
 import pytest
 from matplotlib.patches import Circle, FancyBboxPatch
-from matplotlib.text import Text
+
+from figure_checks import saved_width, smallest_font
 
 import lecture_code as lc
 
 
-def saved_width(fig):
-    """Width in pixels of the PNG the book stores at 1x: 100 dpi, bbox_inches="tight" (as the inline backend)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    return struct.unpack(">I", buffer.getvalue()[16:20])[0]
-
-
-def smallest_font(fig):
-    return min(t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text())
 
 
 @pytest.mark.parametrize("sizes", [[4, 8, 6, 4, 2], [1, 1], [3, 5, 1]])

@@ -1,12 +1,12 @@
 """Chapter 7's figures (lecture_code.plotting.models)."""
 
-import io
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from matplotlib.text import Text
 from numpy.testing import assert_allclose, assert_array_equal
+
+from figure_checks import saved_width, smallest_font
 
 import lecture_code as lc
 from lecture_code.plotting import models as plots
@@ -109,22 +109,11 @@ def test_figures_reject_bad_input():
 
 # -- the book's column: figures at most 7 inches (700 px at the inline backend's 100 dpi), fonts >= 9 pt ----
 
-def _png_width(fig):
-    """The width in pixels of the PNG the inline backend stores at 1x (100 dpi, bbox="tight")."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    return int.from_bytes(buffer.getvalue()[16:20], "big")
-
-
-def _smallest_font(fig):
-    fig.canvas.draw()
-    return min(t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text())
-
 
 def _assert_fits_the_column(fig):
     assert fig.get_figwidth() <= 7.0, f"a {fig.get_figwidth():.2f}-inch figure is wider than the column"
-    assert _png_width(fig) <= 700
-    assert _smallest_font(fig) >= 9
+    assert saved_width(fig) <= 700
+    assert smallest_font(fig) >= 9
 
 
 @pytest.mark.parametrize("draw", [

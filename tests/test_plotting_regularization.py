@@ -1,12 +1,10 @@
 """Chapter 6's figures (lecture_code.plotting.regularization)."""
 
-import io
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.patches import Circle
-from matplotlib.text import Text
+from figure_checks import saved_width, smallest_font
 from numpy.testing import assert_allclose
 
 from lecture_code.plotting import regularization as plots
@@ -202,24 +200,105 @@ def test_dropout_plots_bad_input(call, pattern):
         call()
 
 
+# -- plot_decay_by_gradient ---------------------------------------------------------------------------
+
+def test_decay_by_gradient_draws_a_cloud_and_the_median_of_each_quartile():
+    rms = np.array([1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2])
+    adam = np.array([0.01, 0.02, 0.03, 0.04, 0.1, 0.2, 0.3, 0.5])
+    ax = plots.plot_decay_by_gradient(rms, {"Adam": adam, "AdamW": np.full(8, 0.95)},
+                                      expected=("(1 - ρ wd)^T = 0.950", 0.95))
+    lines = _lines(ax)
+    medians = lines["Adam: median per quartile"]
+    assert_allclose(medians.get_ydata(), [0.015, 0.035, 0.15, 0.4], rtol=1e-12, err_msg="median of each pair")
+    assert_allclose(medians.get_xdata(), [1.5e-4, 7.5e-4, 3.5e-3, 1.5e-2], rtol=1e-12, err_msg="their rms")
+    assert_allclose(lines["AdamW: median per quartile"].get_ydata(), [0.95] * 4, rtol=0, atol=0)
+    assert_allclose(lines["(1 - ρ wd)^T = 0.950"].get_ydata(), [0.95, 0.95], rtol=0, atol=0)
+    assert [len(c.get_offsets()) for c in ax.collections] == [8, 8], "one dot per weight and label"
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+
+
+def test_decay_by_gradient_names_other_groups_and_draws_on_a_given_axes():
+    _, given = plt.subplots()
+    rms = np.geomspace(1e-4, 1e-1, 9)
+    ax = plots.plot_decay_by_gradient(rms, {"L2": np.geomspace(0.01, 0.5, 9)}, ax=given, groups=3)
+    assert ax is given and len(_lines(ax)["L2: median per group"].get_xdata()) == 3
+
+
+@pytest.mark.parametrize("call,pattern", [
+    (lambda: plots.plot_decay_by_gradient([0.0, 0.1], {"a": [0.5, 0.5]}),
+     r"plot_decay_by_gradient expects rms to be a 1-D array of at least 2 gradient RMS values > 0"),
+    (lambda: plots.plot_decay_by_gradient([0.1], {"a": [0.5]}), r"at least 2 gradient RMS values"),
+    (lambda: plots.plot_decay_by_gradient([0.1, 0.2], {}),
+     r"plot_decay_by_gradient expects ratios to be a non-empty dict label -> array of ratios, got dict"),
+    (lambda: plots.plot_decay_by_gradient([0.1, 0.2], {"a": [0.5]}),
+     r"plot_decay_by_gradient expects ratios\['a'\] to be 2 values > 0, one per weight"),
+    (lambda: plots.plot_decay_by_gradient([0.1, 0.2], {"a": [0.5, 0.0]}), r"to be 2 values > 0"),
+    (lambda: plots.plot_decay_by_gradient([0.1, 0.2], {"a": [0.5, 0.4]}, groups=3),
+     r"plot_decay_by_gradient expects groups between 1 and the number of weights \(2\), got 3"),
+    (lambda: plots.plot_decay_by_gradient([0.1, 0.2], {"a": [0.5, 0.4]}, expected=0.9),
+     r"plot_decay_by_gradient expects expected to be a pair \(label, ratio\), got 0.9"),
+])
+def test_decay_by_gradient_bad_input(call, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        call()
+
+
+# -- plot_seed_comparison ------------------------------------------------------------------------------
+
+SEED_LOSSES = {"none": [0.5, 0.3, 0.4], "decay": [0.2, 0.18, 0.22]}
+
+
+def test_seed_comparison_draws_every_seed_and_the_mean_with_its_sd():
+    ax = plots.plot_seed_comparison(SEED_LOSSES, {"always the mean": 0.44, "a baseline": 0.6},
+                                    xlabel="test RMSE", title="t")
+    lines = _lines(ax)
+    for s in range(3):
+        assert_allclose(lines[f"seed {s}"].get_xdata(), [SEED_LOSSES["none"][s], SEED_LOSSES["decay"][s]],
+                        rtol=0, atol=0, err_msg=f"the dots of seed {s}")
+    errorbar = ax.containers[0]
+    assert errorbar.get_label() == "mean ± SD over 3 seeds"
+    assert_allclose(errorbar.lines[0].get_xdata(), [0.4, 0.2], rtol=1e-12, err_msg="the means")
+    bars = errorbar.lines[2][0].get_segments()
+    sd = [np.std(v, ddof=1) for v in SEED_LOSSES.values()]
+    assert_allclose([seg[1, 0] - seg[0, 0] for seg in bars], 2 * np.array(sd), rtol=1e-12, err_msg="± SD")
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    ticks = ax.get_yticks()
+    assert dict(zip(labels, ticks))["none"] > dict(zip(labels, ticks))["decay"], "the first method on top"
+    assert_allclose(lines["always the mean"].get_xdata(), [0.44, 0.44], rtol=0, atol=0)
+    assert_allclose(lines["a baseline"].get_xdata(), [0.6, 0.6], rtol=0, atol=0)
+    assert lines["always the mean"].get_linestyle() != lines["a baseline"].get_linestyle(), \
+        "each reference has its own line style"
+    assert ax.get_xlabel() == "test RMSE" and ax.get_title() == "t"
+    named = plots.plot_seed_comparison(SEED_LOSSES, seeds=(1, 2, 3))
+    assert [line.get_label() for line in named.lines if line.get_label().startswith("seed")] == \
+        ["seed 1", "seed 2", "seed 3"], "the legend names the seeds given"
+
+
+@pytest.mark.parametrize("call,pattern", [
+    (lambda: plots.plot_seed_comparison({}),
+     r"plot_seed_comparison expects results to be a non-empty dict label -> scores, one per seed"),
+    (lambda: plots.plot_seed_comparison({"a": [0.1, 0.2], "b": [0.1, 0.2, 0.3]}),
+     r"plot_seed_comparison expects every entry of results to hold the same number \(>= 2\) of scores"),
+    (lambda: plots.plot_seed_comparison({"a": [0.1]}), r"the same number \(>= 2\) of scores"),
+    (lambda: plots.plot_seed_comparison({"a": [0.1, np.nan]}), r"results\['a'\] must be finite"),
+    (lambda: plots.plot_seed_comparison(SEED_LOSSES, ("always the mean", 0.44)),
+     r"plot_seed_comparison expects references to be a dict label -> value, got \('always the mean', 0.44\)"),
+    (lambda: plots.plot_seed_comparison(SEED_LOSSES, seeds=(1, 2)),
+     r"plot_seed_comparison expects seeds to be a list of the 3 seeds, one per score, got \(1, 2\)"),
+    (lambda: plots.plot_seed_comparison(SEED_LOSSES, {"mean": np.inf}), r"expects references\['mean'\] to be a finite number, got inf"),
+])
+def test_seed_comparison_bad_input(call, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        call()
+
+
 # -- the book's column: figures at most 7 inches (700 px at the inline backend's 100 dpi), fonts >= 9 pt ----
-
-def _png_width(fig):
-    """The width in pixels of the PNG the inline backend stores at 1x (100 dpi, bbox="tight")."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    return int.from_bytes(buffer.getvalue()[16:20], "big")
-
-
-def _smallest_font(fig):
-    fig.canvas.draw()
-    return min(t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text())
 
 
 def _assert_fits_the_column(fig):
     assert fig.get_figwidth() <= 7.0, f"a {fig.get_figwidth():.2f}-inch figure is wider than the column"
-    assert _png_width(fig) <= 700
-    assert _smallest_font(fig) >= 9
+    assert saved_width(fig) <= 700
+    assert smallest_font(fig) >= 9
 
 
 @pytest.mark.parametrize("draw", [
@@ -231,8 +310,18 @@ def _assert_fits_the_column(fig):
     lambda: plots.draw_dropout([4, 6, 6, 1], [[0] * 4, [1, 0, 0, 1, 0, 0], [0] * 6, [0]]),
     lambda: plots.draw_dropout([8, 10, 10, 10, 10, 1], [[0] * 8] + [[0] * 10] * 4 + [[0]]),  # 12.4 in unshrunk
     lambda: plots.plot_dropout_outputs(np.random.default_rng(0).normal(size=500), 0.1),
+    lambda: plots.plot_decay_by_gradient(np.geomspace(1e-5, 0.2, 500),
+                                         {"Adam, weight_decay = 0.06": np.geomspace(1e-4, 0.5, 500),
+                                          "AdamW, weight_decay = 0.06": np.full(500, 0.956)},
+                                         expected=("(1 - ρ wd)^750 = 0.956", 0.956)),
+    lambda: plots.plot_seed_comparison({"no regularization": [0.52, 0.31, 0.29, 0.43, 0.47],
+                                        "early stopping": [0.26, 0.27, 0.25, 0.28, 0.27],
+                                        "weight decay, λ = 0.03": [0.19, 0.19, 0.18, 0.19, 0.18],
+                                        "L1, λ = 0.03": [0.18, 0.2, 0.17, 0.2, 0.2],
+                                        "dropout, p = 0.2": [0.21, 0.2, 0.21, 0.2, 0.22]},
+                                       {"always the training mean": 0.44}),
 ], ids=["curves", "early_stopping", "cv_curve", "weight_pattern", "sparsity", "dropout", "dropout_wide",
-        "dropout_outputs"])
+        "dropout_outputs", "decay_by_gradient", "seed_comparison"])
 def test_default_figures_fit_the_books_column(draw):
     _assert_fits_the_column(draw().figure)
 

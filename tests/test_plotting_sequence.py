@@ -1,12 +1,12 @@
 """Chapter 8's figures (lecture_code.plotting.sequence)."""
 
-import io
 
 import numpy as np
 import pytest
 from matplotlib.colors import LogNorm
-from matplotlib.text import Text
 from numpy.testing import assert_allclose, assert_array_equal
+
+from figure_checks import saved_width, smallest_font
 
 import lecture_code as lc
 from lecture_code.plotting import sequence as plots
@@ -78,6 +78,30 @@ def test_gradient_norms_plot_takes_what_gradient_norms_through_time_returns():
     assert_allclose(ax.lines[0].get_ydata(), norms / norms[0])
 
 
+def test_update_norms_draw_one_line_per_run_on_a_log_axis_and_the_threshold():
+    norms = {"plain": np.array([0.2, 3.0, 0.4]), "clipped": np.array([0.3, 0.5, 0.1])}
+    ax = plots.plot_update_norms(norms, max_norm=0.5, title="n")
+    assert ax.get_yscale() == "log" and ax.get_title() == "n"
+    plain, clipped, threshold = ax.lines
+    assert_array_equal(plain.get_xdata(), [1, 2, 3])  # updates are counted from 1
+    assert_allclose(plain.get_ydata(), norms["plain"])
+    assert_allclose(clipped.get_ydata(), norms["clipped"])
+    assert_allclose(threshold.get_ydata(), [0.5, 0.5])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["plain", "clipped", "threshold c = 0.5"]
+    assert len(plots.plot_update_norms(norms).lines) == 2, "no threshold line without max_norm"
+    ax.figure.canvas.draw()  # renders the TeX label
+
+
+def test_update_norms_plot_takes_the_norms_clip_grad_norm_returns():
+    net = lc.Sequential([lc.RNN(1, 3, 6), lc.Linear(3, 1)])
+    rng = np.random.default_rng(5)
+    X, Y = rng.normal(size=(8, 6)), rng.normal(size=(8, 1))
+    norms = [lc.optimizers.clip_grad_norm(lc.backprop(net, net.init(s), X, Y, lc.losses.squared_error)[1], 0.1)[1]
+             for s in range(3)]
+    ax = plots.plot_update_norms({"RNN": norms}, max_norm=0.1)
+    assert_allclose(ax.lines[0].get_ydata(), norms)
+
+
 BAD_PLOTS = [
     (lambda: plots.plot_jacobian_patterns([]),
      r"plot_jacobian_patterns expects jacobians to be a non-empty list of matrices, got list"),
@@ -97,6 +121,11 @@ BAD_PLOTS = [
      r"with smallest entry 0"),
     (lambda: plots.plot_gradient_norms([1.0, 2.0]),
      r"plot_gradient_norms expects norms to be a non-empty dict label -> \(T,\) array, got list"),
+    (lambda: plots.plot_update_norms({}), r"plot_update_norms expects norms to be a non-empty dict"),
+    (lambda: plots.plot_update_norms({"a": np.array([1.0, -1.0])}),
+     r"plot_update_norms expects norms\['a'\] to be positive norms of shape \(R,\), got shape \(2,\)"),
+    (lambda: plots.plot_update_norms({"a": np.ones(3)}, max_norm=0.0),
+     r"plot_update_norms expects max_norm to be None or a number > 0, got 0.0"),
 ]
 
 
@@ -108,22 +137,11 @@ def test_figures_reject_bad_input(call, message):
 
 # -- the book's column: figures at most 7 inches (700 px at the inline backend's 100 dpi), fonts >= 9 pt ----
 
-def _png_width(fig):
-    """The width in pixels of the PNG the inline backend stores at 1x (100 dpi, bbox="tight")."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    return int.from_bytes(buffer.getvalue()[16:20], "big")
-
-
-def _smallest_font(fig):
-    fig.canvas.draw()
-    return min(t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text())
-
 
 def _assert_fits_the_column(fig):
     assert fig.get_figwidth() <= 7.0, f"a {fig.get_figwidth():.2f}-inch figure is wider than the column"
-    assert _png_width(fig) <= 700
-    assert _smallest_font(fig) >= 9
+    assert saved_width(fig) <= 700
+    assert smallest_font(fig) >= 9
 
 
 def _chapter_jacobians():
@@ -143,10 +161,35 @@ def _chapter_jacobians():
     lambda: plots.plot_forecasts(np.sin(np.arange(60)), {"RNN": np.sin(np.arange(60)), "LSTM": np.zeros(60),
                                                          "persistence": np.ones(60)}, start=660),
     lambda: plots.plot_gradient_norms({"RNN": 0.6 ** np.arange(24), "LSTM": 0.9 ** np.arange(24)}),
-], ids=["two_jacobians", "three_jacobians", "rnn_jacobian", "large_jacobian", "forecasts", "gradient_norms"])
+    lambda: plots.plot_update_norms({"no clipping": np.exp(np.sin(np.arange(600.0))),
+                                     "clipped (norm before clipping)": np.exp(np.cos(np.arange(600.0)))},
+                                    max_norm=0.5),
+], ids=["two_jacobians", "three_jacobians", "rnn_jacobian", "large_jacobian", "forecasts", "gradient_norms",
+        "update_norms"])
 def test_default_figures_fit_the_books_column(draw):
     drawn = draw()
     _assert_fits_the_column((drawn[0] if isinstance(drawn, list) else drawn).figure)
+
+
+def test_the_chapters_clipping_and_seed_figures_fit_the_books_column():
+    """Chapter 8 stacks the loss curves over the update norms in a 7 x 7.2 figure, and the seeds in 7 x 3.4."""
+    import matplotlib.pyplot as plt
+
+    history = lc.training.History()
+    for epoch in range(41):
+        history.record(epoch, 0.1 + 0.3 / (1 + epoch), 0.12 + 0.3 / (1 + epoch), 15 * epoch, 0.01 * epoch)
+    fig, axes = plt.subplots(2, 1, figsize=(7, 7.2))
+    lc.plotting.plot_curves({"no clipping": history, "clipped, c = 0.5": history}, ax=axes[0], title="t")
+    plots.plot_update_norms({"no clipping": np.linspace(0.1, 3, 600),
+                             "clipped (norm before clipping)": np.linspace(3, 0.1, 600)}, max_norm=0.5, ax=axes[1])
+    fig.tight_layout()
+    _assert_fits_the_column(fig)
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    lc.plotting.plot_seed_comparison({"RNN": np.full(5, 0.46), "LSTM": np.full(5, 0.52)},
+                                     {"persistence": 0.74, "seasonal naive": 0.73, "linear AR(24)": 0.46},
+                                     ax=ax, xlabel="test RMSE", title="t")
+    fig.tight_layout()
+    _assert_fits_the_column(fig)
 
 
 def test_jacobian_panels_wrap_onto_a_second_row_rather_than_shrink():

@@ -1,13 +1,14 @@
-"""Chapter 5's figures (lecture_code.plotting.training): training curves, schedules, optimizers per evaluation."""
+"""Chapter 5's figures (lecture_code.plotting.training): training curves, schedules, rates, work, per-layer values."""
 
-import io
 import math
 import re
 
 import numpy as np
 import pytest
-from matplotlib.text import Text
+from matplotlib.colors import to_rgb
 from numpy.testing import assert_allclose, assert_array_equal
+
+from figure_checks import saved_width, smallest_font
 
 import lecture_code as lc
 from lecture_code import training
@@ -165,24 +166,132 @@ def test_evaluations_bad_input(curves, pattern):
         plots.plot_evaluations(curves)
 
 
+# -- plot_rates ----------------------------------------------------------------------------------------
+
+
+def test_rates_draw_a_schedule_as_one_line_and_per_parameter_rates_as_median_and_band():
+    r = np.arange(1, 41)
+    schedule = 1.0 / r
+    per_parameter = np.random.default_rng(0).lognormal(size=(40, 25))  # 40 updates, 25 parameters
+    ax = plots.plot_rates({"1 / r": schedule, "Adam": per_parameter}, band=(10, 90))
+    line, median = ax.lines
+    assert_array_equal(line.get_xdata(), r, err_msg="r counts updates from 1")
+    assert_allclose(line.get_ydata(), schedule, rtol=0, atol=0)
+    assert_allclose(median.get_ydata(), np.median(per_parameter, axis=1), rtol=1e-15, atol=0,
+                    err_msg="a 2-d array is drawn as its median over the parameters")
+    (shaded,) = ax.collections
+    vertices = shaded.get_paths()[0].vertices
+    low, high = np.percentile(per_parameter, [10, 90], axis=1)
+    for x, lo, hi in zip(r, low, high):  # the band's outline runs through (r, low) and (r, high)
+        at = vertices[np.isclose(vertices[:, 0], x)][:, 1]
+        assert np.isclose(at, lo).any() and np.isclose(at, hi).any(), x
+    assert_allclose(shaded.get_facecolor()[0][:3], to_rgb(median.get_color()), rtol=0, atol=1e-12,
+                    err_msg="the band has its median's color")
+    assert shaded.get_alpha() < 0.5, "the band is faint"
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["1 / r", "Adam: median", "Adam: 10th to 90th percentile"], labels
+
+
+@pytest.mark.parametrize("rates,band,pattern", [
+    ({"a": np.ones((3, 2, 2))}, (10, 90), r"plot_rates expects rates\['a'\] to be a non-empty 1-d or 2-d array, "
+                                          r"got shape \(3, 2, 2\)"),
+    ({"a": [0.1, 0.0]}, (10, 90), r"plot_rates expects rates\['a'\] to hold numbers > 0 \(drawn on a log axis\)"),
+    ({"a": [0.1, math.inf]}, (10, 90), r"rates\['a'\] to hold finite numbers > 0, got a NaN or an infinity"),
+    ({"a": ["x"]}, (10, 90), r"plot_rates expects rates\['a'\] to be an array of numbers, got list"),
+    ({"a": [0.1]}, (90, 10), r"plot_rates expects band to be a pair of percentiles \(low, high\) with "
+                             r"0 <= low < high <= 100, got \(90, 10\)"),
+    ({"a": [0.1]}, 80, r"plot_rates expects band to be a pair of percentiles"),
+    ([0.1], (10, 90), r"plot_rates expects rates to be a non-empty dict"),
+])
+def test_rates_bad_input(rates, band, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        plots.plot_rates(rates, band=band)
+
+
+# -- plot_work -----------------------------------------------------------------------------------------
+
+
+def test_work_per_epoch_draws_the_lowest_loss_so_far_at_the_given_work():
+    cg = ([1, 2, 3, 4], [5.0, 6.0, 2.0, 3.0])
+    mini = ([0, 1, 2], [5.0, 1.0, 1.5])
+    ax = plots.plot_work({"CG": cg, "mini-batch": mini})
+    best_cg, best_mini, raw_cg, raw_mini = ax.lines
+    assert_array_equal(best_cg.get_xdata(), [1, 2, 3, 4])
+    assert_allclose(best_cg.get_ydata(), [5.0, 5.0, 2.0, 2.0], rtol=0, atol=0, err_msg="running minimum")
+    assert_array_equal(best_mini.get_xdata(), [0, 1, 2], err_msg="per epoch, work 0 (the start) is drawn")
+    assert_allclose(best_mini.get_ydata(), [5.0, 1.0, 1.0], rtol=0, atol=0)
+    assert_allclose(raw_cg.get_ydata(), cg[1], rtol=0, atol=0)
+    assert raw_mini.get_alpha() < 0.5 and raw_mini.get_color() == best_mini.get_color() != best_cg.get_color()
+    assert ax.get_xscale() == "linear" and ax.get_yscale() == "log"
+    assert ax.get_xlabel().startswith("epochs of gradient work") and "lowest" in ax.get_ylabel()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["CG", "mini-batch"]
+
+
+def test_work_per_evaluation_is_on_a_log_axis_without_work_zero():
+    ax = plots.plot_work({"mini-batch": ([0, 23, 46], [5.0, 1.0, 0.8])}, per="evaluation", best_so_far=False)
+    (line,) = ax.lines
+    assert_array_equal(line.get_xdata(), [23, 46], err_msg="work 0 cannot be drawn on a log axis")
+    assert_allclose(line.get_ydata(), [1.0, 0.8], rtol=0, atol=0)
+    assert ax.get_xscale() == "log" and ax.get_xlabel().startswith("gradient evaluations")
+    assert "lowest" not in ax.get_ylabel()
+
+
+@pytest.mark.parametrize("curves,per,pattern", [
+    ({"a": [1.0, 2.0, 3.0]}, "epoch", r"plot_work expects curves\['a'\] to be a pair \(work, losses\), got list"),
+    ({"a": ([1, 2], [1.0])}, "epoch", r"plot_work expects curves\['a'\] to be two non-empty 1-d sequences of one "
+                                      r"length, got shapes \(2,\) and \(1,\)"),
+    ({"a": ([1, 2], [1.0, math.nan])}, "epoch", r"curves\['a'\] to hold finite work and finite losses > 0"),
+    ({"a": ([2, 1], [1.0, 0.5])}, "epoch", r"plot_work expects the work of curves\['a'\] to be >= 0 and increasing"),
+    ({"a": ([0], [1.0])}, "evaluation", r"plot_work expects curves\['a'\] to have some work > 0 on a log axis"),
+    ({"a": (["x"], [1.0])}, "epoch", r"plot_work expects curves\['a'\] to hold two sequences of numbers"),
+    ({"a": ([1], [1.0])}, "time", r"plot_work expects per to be one of \['epoch', 'evaluation'\], got 'time'"),
+    ({}, "epoch", r"plot_work expects curves to be a non-empty dict"),
+])
+def test_work_bad_input(curves, per, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        plots.plot_work(curves, per=per)
+
+
+# -- plot_layer_curves ---------------------------------------------------------------------------------
+
+
+def test_layer_curves_draw_values_at_layers_or_given_depths_and_a_threshold():
+    ax = plots.plot_layer_curves({"He": [2.0, 1.9, 2.1], "small": ([2, 4, 6], [1e-2, 1e-5, 0.0])},
+                                 x_label="depth", y_label="ratio", threshold=1e-3, threshold_label="1e-3")
+    he, small, line = ax.lines
+    assert_array_equal(he.get_xdata(), [1, 2, 3], err_msg="plain values are drawn at layers 1, 2, ...")
+    assert_allclose(he.get_ydata(), [2.0, 1.9, 2.1], rtol=0, atol=0)
+    assert_array_equal(small.get_xdata(), [2, 4], err_msg="a value 0 cannot be drawn on a log axis")
+    assert_allclose(small.get_ydata(), [1e-2, 1e-5], rtol=0, atol=0)
+    assert_allclose(line.get_ydata(), [1e-3, 1e-3], rtol=0, atol=0)
+    assert line.get_linestyle() == ":" and ax.get_yscale() == "log"
+    assert ax.get_xlabel() == "depth" and ax.get_ylabel() == "ratio"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["He", "small", "1e-3"]
+    ax.figure.canvas.draw()
+    assert all(float(t).is_integer() for t in ax.get_xticks()), "layers and depths are whole numbers"
+
+
+@pytest.mark.parametrize("curves,threshold,pattern", [
+    ({"a": [[1.0, 2.0]]}, None, r"plot_layer_curves expects curves\['a'\] to be a non-empty 1-d sequence"),
+    ({"a": ([1, 2, 3], [1.0, 2.0])}, None, r"got shapes \(3,\) and \(2,\)"),
+    ({"a": [1.0, math.inf]}, None, r"plot_layer_curves expects curves\['a'\] to hold finite numbers"),
+    ({"a": ["x"]}, None, r"plot_layer_curves expects curves\['a'\] to be a sequence of numbers or a pair"),
+    ({"a": [1.0]}, 0.0, r"plot_layer_curves expects threshold to be a finite number > 0, got 0.0"),
+    ({}, None, r"plot_layer_curves expects curves to be a non-empty dict"),
+])
+def test_layer_curves_bad_input(curves, threshold, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        plots.plot_layer_curves(curves, threshold=threshold)
+
+
 # -- the book's column: figures at most 7 inches (700 px at the inline backend's 100 dpi), fonts >= 9 pt ----
-
-def _png_width(fig):
-    """The width in pixels of the PNG the inline backend stores at 1x (100 dpi, bbox="tight")."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    return int.from_bytes(buffer.getvalue()[16:20], "big")
-
-
-def _smallest_font(fig):
-    fig.canvas.draw()
-    return min(t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text())
 
 
 def _assert_fits_the_column(fig):
     assert fig.get_figwidth() <= 7.0, f"a {fig.get_figwidth():.2f}-inch figure is wider than the column"
-    assert _png_width(fig) <= 700
-    assert _smallest_font(fig) >= 9
+    assert saved_width(fig) <= 700
+    assert smallest_font(fig) >= 9
 
 
 @pytest.mark.parametrize("draw", [
@@ -190,6 +299,14 @@ def _assert_fits_the_column(fig):
     lambda: plots.plot_loss_curves({"run": small_run()}, x="updates", log_x=True, which="val"),
     lambda: plots.plot_schedules({"constant": training.constant(0.05), "1 / r": training.inverse(1.0)}, 500),
     lambda: plots.plot_evaluations({"gradient descent": [3.0, 2.0, 1.5, 1.2], "L-BFGS": [3.0, 9.0, 1.0, 0.5]}),
-], ids=["loss_curves", "loss_per_update", "schedules", "evaluations"])
+    lambda: plots.plot_rates({"ρ_r = 1 / r (every parameter)": 1.0 / np.arange(1, 691),
+                              "Adam, ρ = 0.02": np.random.default_rng(0).lognormal(size=(690, 433))}),
+    lambda: plots.plot_work({"L-BFGS": (np.arange(1, 101), np.geomspace(8, 0.09, 100)),
+                             "mini-batch SGD": (np.arange(0, 2301, 23), np.geomspace(8, 0.15, 101))},
+                            per="evaluation"),
+    lambda: plots.plot_layer_curves({"He": np.geomspace(1, 0.1, 19), "Glorot": np.geomspace(1, 1e-6, 19)},
+                                    x_label="depth (weight layers)", y_label="first / last layer",
+                                    threshold=1e-3, threshold_label="1e-3"),
+], ids=["loss_curves", "loss_per_update", "schedules", "evaluations", "rates", "work", "layer_curves"])
 def test_default_figures_fit_the_books_column(draw):
     _assert_fits_the_column(draw().figure)

@@ -47,6 +47,67 @@ def test_weight_decay_check_names_the_mistake(dW, db, biases, hint, capsys):
     assert out.startswith("Not yet:") and re.search(hint, out), out
 
 
+# -- adaptive_decay -----------------------------------------------------------------------------------------
+
+def _torch_decay_factors(lr, wd, rms, theta, t=1000, b2=0.999, eps=1e-8):
+    """Per weight, theta_new / theta after one torch.optim step on a zero data gradient: AdamW and Adam.
+
+    Adam runs with beta1 = 0, so that its m-hat is exactly the L2 term wd theta, and with a second
+    moment set so that v-hat after the step is rms^2: the factor is then exactly 1 - lr wd / (rms + eps).
+    """
+    factors = []
+    for make in (torch.optim.AdamW, torch.optim.Adam):
+        p = torch.tensor(theta, dtype=torch.float64, requires_grad=True)
+        opt = make([p], lr=lr, betas=(0.0, b2), eps=eps, weight_decay=wd)
+        if make is torch.optim.Adam:
+            v_old = ((1 - b2**t) * rms**2 - (1 - b2) * (wd * theta) ** 2) / b2
+            assert (v_old > 0).all()
+            opt.state[p] = {"step": torch.tensor(float(t - 1)), "exp_avg": torch.zeros_like(p),
+                            "exp_avg_sq": torch.tensor(v_old, dtype=torch.float64)}
+        p.grad = torch.zeros_like(p)
+        opt.step()
+        factors.append(p.detach().numpy() / theta)
+    return factors
+
+
+def test_adaptive_decay_check_accepts_what_torch_optim_does(capsys):
+    lr, wd = 0.001, 0.1
+    rms, theta = np.array([0.001, 0.01, 0.1, 2.0]), np.array([0.05, -0.02, 0.5, -1.0])
+    adamw, adam = _torch_decay_factors(lr, wd, rms, theta)
+    assert_allclose(adamw, 1 - lr * wd, rtol=1e-15, err_msg="AdamW: the same factor for every weight")
+    assert_allclose(adam, 1 - lr * wd / (rms + 1e-8), rtol=1e-12, err_msg="Adam: divided by sqrt(v-hat) + eps")
+    assert checks.adaptive_decay(lr, wd, rms, adamw, adam)
+    out = capsys.readouterr().out
+    assert out.startswith("Correct:") and "0.9 to 0.99995" in out, out
+    assert checks.adaptive_decay(lr, wd, rms, 1 - lr * wd, 1 - lr * wd / rms)  # one number; eps left out
+    assert checks.adaptive_decay(lr, 0.0, rms, 1.0, np.ones(4))  # no decay: both factors 1
+
+
+RMS = np.array([0.001, 0.1])
+ADAM = 1 - 1e-4 / RMS  # lr = 0.001, wd = 0.1
+
+
+@pytest.mark.parametrize("adamw,adam,hint", [
+    (ADAM, ADAM, "AdamW's decay does not go through sqrt\\(v-hat\\)"),
+    (0.9998, ADAM, "already 2 lambda\\): AdamW multiplies by 1 - lr wd"),
+    (1.0001, ADAM, "the factor is 1 - lr wd, below 1"),
+    (1e-4, ADAM, "lr wd is what the decay takes away"),
+    (0.5, ADAM, "AdamW multiplies each weight by 1 - lr wd before its Adam step"),
+    (0.9999, [0.9999, 0.9999], "that is AdamW's factor"),
+    (0.9999, 1 - 1e-4 * RMS, "it does not multiply by it"),
+    (0.9999, 1 - 1e-4 / RMS**2, "not by v-hat \\(its square\\)"),
+    (0.9999, 1 - 2e-4 / RMS, "no second factor 2"),
+    (0.9999, 1 + 1e-4 / RMS, "pulls a weight towards 0"),
+    (0.9999, [0.5, 0.5], "is divided by sqrt\\(v-hat\\) \\+ eps"),
+    ("a", ADAM, "give adamw_factor as a number or an array of numbers, got str"),
+    (0.9999, [0.9], r"adam_factor should have shape \(2,\)"),
+])
+def test_adaptive_decay_check_names_the_mistake(adamw, adam, hint, capsys):
+    assert checks.adaptive_decay(0.001, 0.1, RMS, adamw, adam) is False
+    out = capsys.readouterr().out
+    assert out.startswith("Not yet:") and re.search(hint, out), out
+
+
 # -- soft_threshold ---------------------------------------------------------------------------------------
 
 def test_soft_threshold_check_accepts_the_proximal_minimizer(capsys):
@@ -180,6 +241,16 @@ def test_early_stopping_check_names_the_mistake(losses, stopped, restored, hint,
      r"weight_decay_gradient expects W of shape \(M, D\) .*got \(3,\) and \(3,\)"),
     (lambda: checks.weight_decay_gradient(W, B, -1.0, W, B),
      r"weight_decay_gradient expects lam to be a finite number >= 0, got -1.0"),
+    (lambda: checks.adaptive_decay(0.0, 0.1, RMS, 1.0, ADAM),
+     r"adaptive_decay expects lr to be a finite number > 0, got 0.0"),
+    (lambda: checks.adaptive_decay(0.001, -0.1, RMS, 1.0, ADAM),
+     r"adaptive_decay expects wd to be a finite number >= 0, got -0.1"),
+    (lambda: checks.adaptive_decay(0.001, 0.1, [0.0, 0.1], 1.0, ADAM),
+     r"adaptive_decay expects rms to be a 1-D array of at least one gradient RMS > 0"),
+    (lambda: checks.adaptive_decay(0.001, 0.1, [[0.1]], 1.0, ADAM),
+     r"adaptive_decay expects rms to be a 1-D array"),
+    (lambda: checks.adaptive_decay(0.001, 0.1, RMS, 1.0, ADAM, eps=0),
+     r"adaptive_decay expects eps to be a finite number > 0, got 0"),
     (lambda: checks.soft_threshold(W0, 0.0, 1.0, W0), r"soft_threshold expects lr to be a finite number > 0, got 0.0"),
     (lambda: checks.soft_threshold(W0, 0.1, "big", W0),
      r"soft_threshold expects lam to be a finite number >= 0, got 'big'"),

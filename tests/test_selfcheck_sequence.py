@@ -126,6 +126,67 @@ def test_forget_bias_check(capsys):
         assert out.startswith("Not yet:") and hint in out, out
 
 
+def global_clip(grads, c):
+    norm = np.sqrt(sum(np.sum(a ** 2) for layer in grads for a in layer.values()))
+    return [{k: a * min(1.0, c / norm) for k, a in layer.items()} for layer in grads]
+
+
+def test_clip_by_norm_check_accepts_one_factor_for_the_whole_gradient_as_pytorch_computes_it(capsys):
+    assert checks.clip_by_norm_function(global_clip)
+    assert checks.clip_by_norm_function(lambda g, c: lc.optimizers.clip_grad_norm(g, c)[0])
+    assert capsys.readouterr().out.startswith("Correct:")
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(9)
+    grads = [{"W": rng.normal(size=(4, 3)), "b": rng.normal(size=4)}, {"W": rng.normal(size=(1, 4))}]
+    tensors = [torch.tensor(a) for layer in grads for a in layer.values()]
+    for t in tensors:
+        t.grad = t.detach().clone()
+    torch.nn.utils.clip_grad_norm_(tensors, 0.7)
+    mine = [a for layer in global_clip(grads, 0.7) for a in layer.values()]
+    for a, t in zip(mine, tensors):  # PyTorch divides by ||g|| + 1e-6: equal to about 1e-6, relative
+        assert_allclose(a, t.grad.numpy(), rtol=1e-5)
+
+
+def _each(grads, c, norm_of):
+    return [{k: a * min(1.0, c / norm_of(a, layer)) for k, a in layer.items()} for layer in grads]
+
+
+def _always(grads, c):
+    norm = np.sqrt(sum(np.sum(a ** 2) for layer in grads for a in layer.values()))
+    return [{k: a * c / norm for k, a in layer.items()} for layer in grads]
+
+
+def _squared(grads, c):
+    norm2 = sum(np.sum(a ** 2) for layer in grads for a in layer.values())
+    return [{k: a * min(1.0, c / norm2) for k, a in layer.items()} for layer in grads]
+
+
+def _in_place(grads, c):
+    clipped = global_clip(grads, c)
+    for layer, new in zip(grads, clipped):
+        layer.update(new)
+    return grads
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda g, c: [{k: np.clip(a, -c, c) for k, a in layer.items()} for layer in g], "clipping by value"),
+    (_always, "a gradient shorter than c must be left alone"),
+    (lambda g, c: _each(g, c, lambda a, layer: np.linalg.norm(a)), "each array by its own norm"),
+    (lambda g, c: _each(g, c, lambda a, layer: np.sqrt(sum(np.sum(b ** 2) for b in layer.values()))),
+     "each layer by its own norm"),
+    (_squared, "you divide by its square"),
+    (_in_place, "changed grads in place"),
+    (lambda g, c: lc.optimizers.clip_grad_norm(g, c), "not a pair (clipped, norm)"),
+    (lambda g, c: [layer["W"] for layer in g], "in the structure of grads"),
+    (lambda g, c: g, "every array should be multiplied by"),
+    (lambda g, c: 1 / 0, "raised ZeroDivisionError"),
+])
+def test_clip_by_norm_check_names_the_mistake(wrong, hint, capsys):
+    assert not checks.clip_by_norm_function(wrong)
+    out = capsys.readouterr().out
+    assert out.startswith("Not yet:") and hint in out, out
+
+
 @pytest.mark.parametrize("call, message", [
     (lambda: checks.conv_matrix_function("J"),
      r"conv_matrix_function expects your function matrix_fn\(w, L\), got str"),
@@ -133,6 +194,8 @@ def test_forget_bias_check(capsys):
      r"scalar_bptt_function expects your function grad_fn\(w, xs\), got NoneType"),
     (lambda: checks.rnn_state_cotangents(3),
      r"rnn_state_cotangents expects your function cotangents_fn\(h, W_hh, u_T\), got int"),
+    (lambda: checks.clip_by_norm_function([1.0]),
+     r"clip_by_norm_function expects your function clip_fn\(grads, c\), got list"),
     (lambda: checks.forget_bias_answer("2.3"),
      r"forget_bias_answer expects b \(your answer\) to be a finite number, got '2.3'"),
     (lambda: checks.forget_bias_answer(np.inf),

@@ -220,3 +220,114 @@ def test_standardization_bad_input():
     with pytest.raises(ValueError, match=r"standardization expects your function "
                                          r"standardize_fn\(X_train, X_other\), got str"):
         checks.standardization("z-score")
+
+
+# -- self-check: Adam's first update --------------------------------------------------------------------
+
+ADAM = dict(theta0=[0.5, -1.2, 2.0, 0.3], grad=[4.0, -0.003, 250.0, 0.0], lr=0.01)
+THETA0, GRAD = np.array(ADAM["theta0"]), np.array(ADAM["grad"])
+SIGN = np.sign(GRAD)
+
+
+def test_adam_first_step_reference_is_torch_adam():
+    """The check's reference, lc.optimizers.Adam, is torch.optim.Adam's first step."""
+    theta = torch.tensor(THETA0, requires_grad=True)
+    theta.grad = torch.tensor(GRAD)
+    torch.optim.Adam([theta], lr=0.01).step()
+    assert checks.adam_first_step(theta.detach().numpy(), **ADAM)
+    assert_allclose(theta.detach().numpy(), THETA0 - 0.01 * GRAD / (np.abs(GRAD) + 1e-8), rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("wrong,hint", [
+    (THETA0 - 0.01 * GRAD, "plain gradient descent"),
+    (THETA0 + 0.01 * SIGN, "the sign is flipped"),
+    (-0.01 * SIGN, "that is the step theta1 - theta0"),
+    (THETA0 - 0.01 * math.sqrt(1000) / 10 * SIGN, "the bias corrections are missing"),
+    (THETA0 - 0.01 * math.sqrt(1000) * SIGN, "m is bias-corrected but v is not"),
+    (THETA0 - 0.001 * SIGN, "v is bias-corrected but m is not"),
+    (THETA0 - 0.01 * np.divide(1.0, GRAD, out=np.zeros(4), where=GRAD != 0), "not by v_hat itself"),
+    (THETA0 - 0.02 * SIGN, "find m and v after one step from 0"),
+    ([0.49, -1.19, 1.99, math.nan], "a gradient of 0 gives 0 / (0 + eps) = 0"),
+    ([0.49, -1.19], "give theta1 shaped like theta0, (4,), got (2,)"),
+    ("about 0.49", "give theta1 as numbers"),
+])
+def test_adam_first_step(wrong, hint, capsys):
+    assert checks.adam_first_step([0.49, -1.19, 1.99, 0.3], **ADAM), "by hand, without eps, is right"
+    out = capsys.readouterr().out
+    assert out.startswith("Correct:") and "moves by lr" in out
+    assert not checks.adam_first_step(wrong, **ADAM)
+    out = capsys.readouterr().out
+    assert out.startswith("Not yet:") and hint in out, out
+
+
+def test_adam_first_step_other_betas():
+    b1, b2 = 0.5, 0.9
+    m, v = (1 - b1) * GRAD, (1 - b2) * GRAD**2
+    right = THETA0 - 0.1 * (m / (1 - b1)) / (np.sqrt(v / (1 - b2)) + 1e-8)
+    assert checks.adam_first_step(right, **dict(ADAM, lr=0.1), betas=(b1, b2))
+    assert not checks.adam_first_step(THETA0 - 0.1 * m / (np.sqrt(v) + 1e-8), **dict(ADAM, lr=0.1), betas=(b1, b2))
+
+
+@pytest.mark.parametrize("kwargs,pattern", [
+    (dict(ADAM, grad=[1.0, 2.0]), r"adam_first_step expects grad shaped like theta0 \(4,\), got \(2,\)"),
+    (dict(ADAM, theta0=[[1.0]]), r"adam_first_step expects theta0 as a non-empty 1-d sequence of finite numbers"),
+    (dict(ADAM, grad=["a", 1.0, 2.0, 3.0]), r"adam_first_step expects grad as numbers"),
+    (dict(ADAM, lr=0), r"adam_first_step expects lr to be a finite number > 0, got 0"),
+    (dict(ADAM, betas=(0.9, 1.0)), r"Adam expects beta2"),
+])
+def test_adam_first_step_bad_input(kwargs, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        checks.adam_first_step([0.0] * 4, **kwargs)
+
+
+# -- self-check: the variance that keeps the signal ------------------------------------------------------
+
+
+@pytest.mark.parametrize("wrong,hint", [
+    (1 / 256, "the ReLU before it sets half of its inputs to 0"),
+    (math.sqrt(2 / 256), "that is the standard deviation sqrt(2 / 256)"),
+    (256 / 2, "inverted"),
+    (2 / 256**2, "the fan-in enters once"),
+    (0.5, "write E[z'^2] = fan_in Var(w) E[x^2]"),
+    ("2/256", "give Var(w) as a number"),
+])
+def test_preserving_variance_relu(wrong, hint, capsys):
+    assert checks.preserving_variance(2 / 256, fan_in=256)
+    out = capsys.readouterr().out
+    assert out.startswith("Correct:") and "ReLU halves the second moment" in out
+    assert checks.preserving_variance(0.0078, fan_in=256), "a value rounded by hand passes"
+    capsys.readouterr()
+    assert not checks.preserving_variance(wrong, fan_in=256)
+    out = capsys.readouterr().out
+    assert out.startswith("Not yet:") and hint in out, out
+
+
+@pytest.mark.parametrize("activation", ["linear", "tanh"])
+def test_preserving_variance_without_relu(activation, capsys):
+    assert checks.preserving_variance(1 / 100, fan_in=100, activation=activation)
+    capsys.readouterr()
+    assert not checks.preserving_variance(2 / 100, fan_in=100, activation=activation)
+    out = capsys.readouterr().out
+    assert "halves nothing" in out, out
+    assert not checks.preserving_variance(0.1, fan_in=100, activation=activation)
+    assert "standard deviation" in capsys.readouterr().out
+
+
+def test_preserving_variance_is_what_a_deep_relu_stack_measures():
+    """Through 10 ReLU layers of 256 units, Var(w) = 2 / 256 keeps E[z^2]; 1 / 256 halves it per layer."""
+    rng = np.random.default_rng(0)
+    for var, per_layer in ((2 / 256, 1.0), (1 / 256, 0.5)):
+        z = rng.normal(size=(2000, 256))
+        for _ in range(10):
+            z = np.maximum(z, 0) @ rng.normal(0.0, math.sqrt(var), size=(256, 256))
+        assert abs(math.log(np.mean(z**2) / per_layer**10)) < math.log(4), (var, np.mean(z**2))  # one draw
+
+
+@pytest.mark.parametrize("kwargs,pattern", [
+    (dict(fan_in=0), r"preserving_variance expects fan_in to be an integer >= 1, got 0"),
+    (dict(fan_in=256, activation="sigmoid"),
+     r"preserving_variance expects activation to be one of \['linear', 'relu', 'tanh'\], got 'sigmoid'"),
+])
+def test_preserving_variance_bad_input(kwargs, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        checks.preserving_variance(0.01, **kwargs)

@@ -12,3 +12,5 @@ from .training import *  # noqa: F401,F403  chapter 5
 from .regularization import *  # noqa: F401,F403  chapter 6
 from .models import *  # noqa: F401,F403  chapter 7
 from .sequence import *  # noqa: F401,F403  chapter 8
+from .graphs import *  # noqa: F401,F403  chapter 9
+from .curvature import *  # noqa: F401,F403  chapter 10

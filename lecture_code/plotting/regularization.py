@@ -1,5 +1,6 @@
 """Chapter 6: training and validation curves, early stopping, the cross-validation curve of lambda,
-the zeros of an L1-trained weight matrix, and dropout (units switched off; outputs over many masks)."""
+the zeros of an L1-trained weight matrix, dropout (units switched off; outputs over many masks),
+Adam's L2 term against AdamW's decoupled decay per weight, and a comparison of methods over seeds."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ import numpy as np
 from matplotlib.patches import Circle
 from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
-from .._validate import as_array, positive_int, shape_str
+from .._validate import as_array, finite_float, positive_float, positive_int, shape_str
 
 __all__ = [
     "plot_curves", "plot_early_stopping", "plot_cv_curve", "plot_weight_pattern", "plot_sparsity",
-    "draw_dropout", "plot_dropout_outputs",
+    "draw_dropout", "plot_dropout_outputs", "plot_decay_by_gradient", "plot_seed_comparison",
 ]
 
 _MAX_WIDTH = 7.0  # inches: the book's content column is about 700 px at 100 dpi
@@ -276,4 +277,131 @@ def plot_dropout_outputs(samples, eval_output: float, ax=None, bins: int = 40,
     ax.set_ylabel("number of masks")
     ax.set_title(title)
     ax.legend(fontsize=9)
+    return ax
+
+
+def _quantile_groups(x, groups):
+    """Index of the quantile group (0 .. groups - 1) of every entry of ``x``: equal counts, smallest first."""
+    edges = np.quantile(x, np.linspace(0, 1, groups + 1)[1:-1])
+    return np.searchsorted(edges, x, side="right")
+
+
+def plot_decay_by_gradient(rms, ratios, expected=None, ax=None, groups: int = 4,
+                           title: str = "How much of each weight the decay leaves, by its gradients"):
+    """Per weight, |w with decay| / |w without| against the weight's gradient RMS sqrt(v-hat); log-log.
+
+    rms : (n,) the gradient RMS of each weight (> 0; weights that never had a gradient left out
+    by the caller); ``ratios``: label -> (n,) ratios > 0, one cloud of dots per label, with the
+    median of each of ``groups`` quantile groups of ``rms`` drawn as large markers joined by a
+    line; ``expected = (label, ratio)``: a dotted horizontal line (AdamW's (1 - rho wd)^T). The
+    axes span the central 99% of the dots (a few outliers fall outside). Returns the axes; the
+    medians are the lines labelled ``"<label>: median per quartile"`` (``"... per group"``
+    unless ``groups`` is 4).
+    """
+    caller = "plot_decay_by_gradient"
+    rms = as_array(rms, "rms")
+    if rms.ndim != 1 or rms.size < 2 or (rms <= 0).any():
+        raise ValueError(f"{caller} expects rms to be a 1-D array of at least 2 gradient RMS values > 0 "
+                         f"(leave out the weights that never had a gradient), got {rms!r:.80}")
+    if not isinstance(ratios, dict) or not ratios:
+        raise ValueError(f"{caller} expects ratios to be a non-empty dict label -> array of ratios, "
+                         f"got {type(ratios).__name__}")
+    clouds = {}
+    for label, r in ratios.items():
+        r = as_array(r, f"ratios[{label!r}]")
+        if r.shape != rms.shape or (r <= 0).any():
+            raise ValueError(f"{caller} expects ratios[{label!r}] to be {rms.size} values > 0, one per weight "
+                             f"(a log axis), got {r!r:.80}")
+        clouds[label] = r
+    if expected is not None:
+        if not isinstance(expected, (tuple, list)) or len(expected) != 2:
+            raise ValueError(f"{caller} expects expected to be a pair (label, ratio), got {expected!r:.60}")
+        expected = (str(expected[0]), positive_float(expected[1], caller, "the expected ratio"))
+    groups = positive_int(groups, caller, "groups")
+    if groups > rms.size:
+        raise ValueError(f"{caller} expects groups between 1 and the number of weights ({rms.size}), got {groups}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4.5))
+    group = _quantile_groups(rms, groups)
+    centres = np.array([np.median(rms[group == g]) for g in range(groups)])
+    which = "quartile" if groups == 4 else "group"
+    for (label, r), color in zip(clouds.items(), [_COLORS[1], _COLORS[0]] + _COLORS[2:] * len(clouds)):
+        ax.scatter(rms, r, s=4, color=color, alpha=0.25, linewidths=0, rasterized=True)
+        medians = [np.median(r[group == g]) for g in range(groups)]
+        ax.plot(centres, medians, "o-", color=color, mec="black", ms=8, lw=1.8,
+                label=f"{label}: median per {which}")
+    if expected is not None:
+        ax.axhline(expected[1], color="0.2", ls=":", lw=1.5, label=expected[0])
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    every = np.concatenate(list(clouds.values()))  # the axes span the central 99% of the dots
+    ax.set_xlim(np.quantile(rms, 0.005) / 2, rms.max() * 2)
+    ax.set_ylim(np.quantile(every, 0.005) / 2, np.quantile(every, 0.995) * 2)
+    ax.set_xlabel("gradient RMS of the weight, √v̂  (no decay)")
+    ax.set_ylabel("|w| with decay / |w| without")
+    ax.set_title(title)
+    ax.grid(True, which="major", alpha=0.25)
+    ax.legend(fontsize=9)
+    return ax
+
+
+def plot_seed_comparison(results, references=None, ax=None, *, seeds=None,
+                         xlabel: str = "test loss  (½ squared error, mean)",
+                         title: str = "Test loss of each method, one dot per seed"):
+    """One row per method (``label -> (S,) scores``, entry s from seed s): a dot per seed, mean ± SD.
+
+    The dots of one seed share a color and are joined by a faint line across the methods (every
+    method ran on the same seeds); the mean is a black bar with the sample standard deviation
+    (ddof = 1) as its error bar. ``references`` (``label -> number``: a baseline, the loss of
+    always predicting the training mean) are drawn as vertical lines, dashed, dotted and
+    dash-dotted in turn. ``seeds``: the S seeds, for the legend (default 0 to S - 1). Returns the
+    axes; the first method is the top row.
+    """
+    caller = "plot_seed_comparison"
+    if not isinstance(results, dict) or not results:
+        raise ValueError(f"{caller} expects results to be a non-empty dict label -> scores, one per seed, "
+                         f"got {type(results).__name__}")
+    rows = {label: as_array(v, f"results[{label!r}]") for label, v in results.items()}
+    shapes = {v.shape for v in rows.values()}
+    if len(shapes) != 1 or len(next(iter(shapes))) != 1 or next(iter(shapes))[0] < 2:
+        raise ValueError(f"{caller} expects every entry of results to hold the same number (>= 2) of scores, "
+                         f"one per seed, got shapes {sorted(shapes)}")
+    references = {} if references is None else references
+    if not isinstance(references, dict):
+        raise ValueError(f"{caller} expects references to be a dict label -> value, got {references!r:.60}")
+    references = {str(label): finite_float(value, caller, f"references[{label!r}]")
+                  for label, value in references.items()}
+    scores = np.array(list(rows.values()))  # (methods, seeds)
+    n_methods, n_seeds = scores.shape
+    if seeds is None:
+        seeds = range(n_seeds)
+    if not isinstance(seeds, (list, tuple, range)) or len(seeds) != n_seeds:
+        raise ValueError(f"{caller} expects seeds to be a list of the {n_seeds} seeds, one per score, "
+                         f"got {seeds!r:.60}")
+    own = ax is None
+    if own:
+        _, ax = plt.subplots(figsize=(7, 1.0 + 0.75 * n_methods))
+    y = np.arange(n_methods)[::-1].astype(float)  # the first method on top
+    offsets = 0.25 * (np.arange(n_seeds) - (n_seeds - 1) / 2) / max(n_seeds - 1, 1)
+    seed_colors = plt.get_cmap("viridis")(np.linspace(0.05, 0.85, n_seeds))
+    for s in range(n_seeds):
+        ax.plot(scores[:, s], y + offsets[s], "-", color=seed_colors[s], alpha=0.3, lw=1)
+        ax.plot(scores[:, s], y + offsets[s], "o", color=seed_colors[s], ms=6, mec="white", mew=0.5,
+                label=f"seed {seeds[s]}")
+    mean, sd = scores.mean(axis=1), scores.std(axis=1, ddof=1)
+    ax.errorbar(mean, y, xerr=sd, fmt="|", color="black", ms=22, mew=2.5, capsize=5, lw=1.5,
+                label=f"mean ± SD over {n_seeds} seeds", zorder=5)
+    styles = [(_COLORS[3], "--"), ("0.3", ":"), ("0.45", "-.")]
+    for i, (label, value) in enumerate(references.items()):
+        color, style = styles[i % len(styles)]
+        ax.axvline(value, color=color, ls=style, lw=1.5, label=label)
+    ax.set_yticks(y)
+    ax.set_yticklabels(list(rows))
+    ax.set_ylim(y.min() - 0.5, y.max() + 0.5)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.grid(True, axis="x", alpha=0.25)
+    ax.legend(fontsize=9, loc="best", ncol=2)
+    if own:
+        ax.figure.tight_layout()  # the method names inside the figure's width
     return ax

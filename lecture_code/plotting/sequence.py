@@ -1,4 +1,5 @@
-"""Chapter 8: Jacobian patterns (dense, banded, triangular), forecasts of a series, gradient norms through time."""
+"""Chapter 8: Jacobian patterns (dense, banded, triangular), forecasts of a series, gradient norms through time,
+the gradient norm of every update (clipping), and test errors over several seeds."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from matplotlib.colors import LogNorm
 
 from .._validate import as_array, positive_int, shape_str
 
-__all__ = ["plot_jacobian_patterns", "plot_forecasts", "plot_gradient_norms"]
+__all__ = ["plot_jacobian_patterns", "plot_forecasts", "plot_gradient_norms", "plot_update_norms"]
 
 _MAX_WIDTH = 7.0  # inches: the book's content column is about 700 px at 100 dpi
 _MIN_CELL = 0.18  # inches per matrix entry in a new figure, so that the tick labels do not crowd
@@ -175,6 +176,37 @@ def plot_gradient_norms(norms, ax=None, *, normalize: bool = True, title=None):
     ax.set_xlabel("steps back from the last state,  k = T − t")
     ax.set_ylabel(r"$\|\mathbf{u}_t\| \,/\, \|\mathbf{u}_T\|$" if normalize else r"$\|\mathbf{u}_t\|$")
     ax.set_title("The gradient through time" if title is None else title)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=9)
+    return ax
+
+
+def plot_update_norms(norms, max_norm=None, ax=None, *, title=None):
+    """The global gradient norm of every update r = 1, 2, ... (``label -> norms : (R,)``), log y axis.
+
+    The norms are those before clipping, as ``lecture_code.optimizers.clip_grad_norm`` returns
+    them; ``max_norm`` (the threshold c) draws a dashed line: with clipping by norm, every update
+    above it takes a step of length lr * c instead. Returns the axes.
+    """
+    if not isinstance(norms, dict) or not norms:
+        raise ValueError(f"plot_update_norms expects norms to be a non-empty dict label -> (R,) array, "
+                         f"got {type(norms).__name__}")
+    if max_norm is not None and not (np.isscalar(max_norm) and np.isfinite(max_norm) and max_norm > 0):
+        raise ValueError(f"plot_update_norms expects max_norm to be None or a number > 0, got {max_norm!r}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.6))
+    for (label, values), color in zip(norms.items(), _COLORS * len(norms)):
+        values = as_array(values, f"norms[{label!r}]")
+        if values.ndim != 1 or values.size < 1 or not (values > 0).all():
+            raise ValueError(f"plot_update_norms expects norms[{label!r}] to be positive norms of shape (R,), "
+                             f"got shape {shape_str(values.shape)}")
+        ax.semilogy(np.arange(1, values.size + 1), values, "-", color=color, lw=0.9, alpha=0.85,
+                    label=str(label))
+    if max_norm is not None:
+        ax.axhline(max_norm, color="black", ls="--", lw=1.3, label=f"threshold c = {max_norm:g}")
+    ax.set_xlabel("update  r")
+    ax.set_ylabel(r"$\|\mathbf{g}_r\|$ (all parameters)")
+    ax.set_title("Gradient norm per update" if title is None else title)
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=9)
     return ax

@@ -1,4 +1,5 @@
-"""Chapter 5: training curves (eqs 29-32), learning-rate schedules, and optimizers per gradient evaluation."""
+"""Chapter 5: training curves (eqs 29-32), learning-rate schedules, per-parameter rates, optimizers per unit
+of work, and quantities per layer (initialization, vanishing gradients)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from matplotlib import ticker
 from .._validate import one_of, positive_int
 from ..training import rate_at
 
-__all__ = ["plot_loss_curves", "plot_schedules", "plot_evaluations"]
+__all__ = ["plot_loss_curves", "plot_schedules", "plot_evaluations", "plot_rates", "plot_work",
+           "plot_layer_curves"]
 
 _HUGE = 1e200  # larger losses (a diverged run) overflow matplotlib's axis margins: not drawn
 _X_LABELS = {"epoch": "epoch (one pass over the training set)", "updates": "number of updates (parameter steps)"}
@@ -167,3 +169,169 @@ def plot_evaluations(curves, ax=None, *, best_so_far: bool = True, log_y: bool =
     ax.set_xlabel("evaluations of loss and gradient (forward + reverse sweep over all N)")
     ax.set_ylabel("mean training loss" + (" (lowest so far)" if best_so_far else ""))
     return _finish(ax, fresh, "Loss per gradient evaluation" if title is None else title)
+
+
+def _positive_finite(values, name: str, caller: str, ndim=(1,)) -> np.ndarray:
+    try:
+        a = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{caller} expects {name} to be an array of numbers, got {type(values).__name__}") from None
+    if a.ndim not in ndim or a.size == 0:
+        dims = " or ".join(f"{d}-d" for d in ndim)
+        raise ValueError(f"{caller} expects {name} to be a non-empty {dims} array, got shape {a.shape}")
+    if not np.isfinite(a).all():
+        raise ValueError(f"{caller} expects {name} to hold finite numbers > 0, got a NaN or an infinity")
+    if not (a > 0).all():
+        raise ValueError(f"{caller} expects {name} to hold numbers > 0 (drawn on a log axis), got a minimum of "
+                         f"{a.min():g}")
+    return a
+
+
+def plot_rates(rates, ax=None, *, band=(10, 90), title=None):
+    """The learning rate each update applies, against the update r = 1, 2, ..., log-log.
+
+    ``rates``: ``{label: array}``. A 1-d array ``(R,)`` is one rate per update, the same for
+    every parameter (a schedule rho_r); a 2-d array ``(R, P)`` holds one rate per update and
+    parameter (Adam's rho / (sqrt(v_hat) + eps)): it is drawn as the median over the P
+    parameters, with the percentiles ``band`` shaded in the same color. Returns the axes;
+    one line per entry, in the order given (the shaded bands are ``ax.collections``).
+    """
+    rates = _labelled(rates, "rates", "plot_rates")
+    if (not isinstance(band, (tuple, list)) or len(band) != 2
+            or not all(isinstance(q, (int, float)) and not isinstance(q, bool) for q in band)
+            or not 0 <= band[0] < band[1] <= 100):
+        raise ValueError(f"plot_rates expects band to be a pair of percentiles (low, high) with "
+                         f"0 <= low < high <= 100, got {band!r}")
+    arrays = {label: _positive_finite(a, f"rates[{label!r}]", "plot_rates", ndim=(1, 2))
+              for label, a in rates.items()}
+    fresh = ax is None
+    if fresh:
+        _, ax = plt.subplots(figsize=(7.0, 4.0))
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    low, high = band
+    for i, (label, a) in enumerate(arrays.items()):
+        color = colors[i % len(colors)]
+        r = np.arange(1, a.shape[0] + 1)
+        if a.ndim == 1:
+            ax.plot(r, a, lw=1.8, color=color, label=label)
+            continue
+        ax.plot(r, np.median(a, axis=1), lw=1.8, color=color, label=f"{label}: median")
+        lo, hi = np.percentile(a, [low, high], axis=1)
+        ax.fill_between(r, lo, hi, color=color, alpha=0.2, lw=0,
+                        label=f"{label}: {low:g}th to {high:g}th percentile")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("update r (counted from 1, over all epochs)")
+    ax.set_ylabel("learning rate applied")
+    return _finish(ax, fresh, "Learning rate per update" if title is None else title)
+
+
+_WORK_LABELS = {"epoch": "epochs of gradient work (one epoch = the gradients of N examples)",
+                "evaluation": "gradient evaluations (full batch: N examples each; mini-batch: B)"}
+
+
+def plot_work(curves, per: str = "epoch", ax=None, *, log_x=None, best_so_far: bool = True, title=None):
+    """Training loss against the work done, for optimizers that spend it differently.
+
+    ``curves``: ``{label: (work, losses)}``, two 1-d sequences of one length: ``losses[k]``
+    is the loss of the point reached after ``work[k]`` units of work, in increasing order.
+    ``per="epoch"`` counts epochs of gradient work (one full-batch evaluation, or
+    ceil(N / B) mini-batch updates, is one epoch); ``per="evaluation"`` counts gradient
+    evaluations, whatever their size. With ``best_so_far`` each bold line is the lowest loss
+    found so far and the raw losses are drawn faintly behind it, as in
+    :func:`plot_evaluations`. ``log_x`` defaults to False per epoch, True per evaluation (then
+    a point at work 0 is left out). Returns the axes; the bold lines come first, in the order given.
+    """
+    curves = _labelled(curves, "curves", "plot_work")
+    one_of(per, tuple(_WORK_LABELS), "plot_work", "per")
+    log_x = (per == "evaluation") if log_x is None else bool(log_x)
+    pairs = {}
+    for label, pair in curves.items():
+        name = f"curves[{label!r}]"
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise ValueError(f"plot_work expects {name} to be a pair (work, losses), got {type(pair).__name__}")
+        try:
+            work, losses = (np.asarray(p, dtype=np.float64) for p in pair)
+        except (TypeError, ValueError):
+            raise ValueError(f"plot_work expects {name} to hold two sequences of numbers") from None
+        if work.ndim != 1 or work.shape != losses.shape or work.size == 0:
+            raise ValueError(f"plot_work expects {name} to be two non-empty 1-d sequences of one length, "
+                             f"got shapes {work.shape} and {losses.shape}")
+        if not (np.isfinite(work).all() and np.isfinite(losses).all() and (losses > 0).all()):
+            raise ValueError(f"plot_work expects {name} to hold finite work and finite losses > 0")
+        if (work < 0).any() or (np.diff(work) <= 0).any():
+            raise ValueError(f"plot_work expects the work of {name} to be >= 0 and increasing")
+        keep = work > 0 if log_x else np.ones(work.size, dtype=bool)
+        if not keep.any():
+            raise ValueError(f"plot_work expects {name} to have some work > 0 on a log axis")
+        pairs[label] = (work[keep], losses[keep])
+    fresh = ax is None
+    if fresh:
+        _, ax = plt.subplots(figsize=(7.0, 4.0))
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, (label, (work, losses)) in enumerate(pairs.items()):
+        ys = np.minimum.accumulate(losses) if best_so_far else losses
+        ax.plot(work, ys, lw=1.8, color=colors[i % len(colors)], label=label)
+    if best_so_far:
+        for i, (work, losses) in enumerate(pairs.values()):
+            ax.plot(work, losses, lw=0.8, alpha=0.3, color=colors[i % len(colors)])
+        top = max(float(losses[0]) for _, losses in pairs.values())
+        low = min(float(losses.min()) for _, losses in pairs.values())
+        ax.set_yscale("log")
+        ax.set_ylim(low / 1.3, top * 1.5)  # the faint raw losses may spike far up: keep the bold lines readable
+    else:
+        ax.set_yscale("log")
+    if log_x:
+        ax.set_xscale("log")
+    ax.set_xlabel(_WORK_LABELS[per])
+    ax.set_ylabel("mean training loss" + (" (lowest so far)" if best_so_far else ""))
+    default = "Loss per epoch of work" if per == "epoch" else "Loss per gradient evaluation"
+    return _finish(ax, fresh, default if title is None else title)
+
+
+def plot_layer_curves(curves, ax=None, *, x_label: str = "layer", y_label: str = "value", threshold=None,
+                      threshold_label=None, log_y: bool = True, title=None):
+    """One line with markers per entry of ``curves`` against a layer index or a depth.
+
+    ``curves``: ``{label: values}`` (drawn at x = 1, 2, ...) or ``{label: (x, values)}``. On a
+    log axis (``log_y``) values that are not > 0 are left out. ``threshold`` draws a dotted
+    horizontal line (labelled ``threshold_label``), such as the 1e-3 below which a gradient
+    counts as vanished. Returns the axes; one line per entry in the order given, then the
+    threshold's line; the x ticks are integers.
+    """
+    curves = _labelled(curves, "curves", "plot_layer_curves")
+    series = {}
+    for label, item in curves.items():
+        name = f"curves[{label!r}]"
+        pair = item if isinstance(item, tuple) and len(item) == 2 else (None, item)
+        try:
+            ys = np.asarray(pair[1], dtype=np.float64)
+            xs = np.arange(1, ys.size + 1, dtype=np.float64) if pair[0] is None else np.asarray(pair[0], np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"plot_layer_curves expects {name} to be a sequence of numbers or a pair (x, values), "
+                             f"got {type(item).__name__}") from None
+        if ys.ndim != 1 or ys.size == 0 or xs.shape != ys.shape:
+            raise ValueError(f"plot_layer_curves expects {name} to be a non-empty 1-d sequence (with as many x), "
+                             f"got shapes {xs.shape} and {ys.shape}")
+        if not (np.isfinite(xs).all() and not np.isinf(ys).any()):
+            raise ValueError(f"plot_layer_curves expects {name} to hold finite numbers")
+        keep = (ys > 0) & ~np.isnan(ys) if log_y else ~np.isnan(ys)
+        series[label] = (xs[keep], ys[keep])
+    if threshold is not None and not (isinstance(threshold, (int, float)) and math.isfinite(threshold)
+                                      and (threshold > 0 or not log_y)):
+        raise ValueError(f"plot_layer_curves expects threshold to be a finite number{' > 0' if log_y else ''}, "
+                         f"got {threshold!r}")
+    fresh = ax is None
+    if fresh:
+        _, ax = plt.subplots(figsize=(7.0, 4.0))
+    for label, (xs, ys) in series.items():
+        ax.plot(xs, ys, marker="o", ms=3.5, lw=1.6, label=label)
+    if threshold is not None:
+        ax.axhline(threshold, color="0.4", ls=":", lw=1.2,
+                   label=threshold_label if threshold_label is not None else f"{threshold:g}")
+    if log_y:
+        ax.set_yscale("log")
+    ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    return _finish(ax, fresh, "Per layer" if title is None else title)

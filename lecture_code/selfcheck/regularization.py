@@ -1,5 +1,5 @@
-"""Chapter 6 self-checks: the weight-decay gradient (eq 33), a soft-threshold step, an inverted-dropout
-unit, and the epoch at which early stopping stops."""
+"""Chapter 6 self-checks: the weight-decay gradient (eq 33), Adam's L2 term against AdamW's decoupled
+decay, a soft-threshold step, an inverted-dropout unit, and the epoch at which early stopping stops."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from ..layers import Linear
 from ..training import History
 from ._report import report as _report
 
-__all__ = ["weight_decay_gradient", "soft_threshold", "dropout_unit", "early_stopping_epochs"]
+__all__ = ["weight_decay_gradient", "adaptive_decay", "soft_threshold", "dropout_unit", "early_stopping_epochs"]
 
 
 def _answer(a, name, shape):
@@ -75,7 +75,86 @@ def weight_decay_gradient(W, b, lam, dW, db, biases: bool = True) -> bool:
     return _report(False, "", hint)
 
 
-# -- exercise 2: one soft-threshold (proximal) step --------------------------------------------------------
+# -- exercise 2: weight decay in Adam (an L2 term) and in AdamW (decoupled) -------------------------------
+
+def adaptive_decay(lr, wd, rms, adamw_factor, adam_factor, eps: float = 1e-8) -> bool:
+    """Per update, the factor by which the decay alone multiplies each weight: AdamW and Adam's L2 term.
+
+    rms : (n,) the weights' gradient RMS sqrt(v-hat), > 0; ``adamw_factor``: one number or (n,),
+    1 - lr wd for every weight (AdamW decays the weights themselves); ``adam_factor`` : (n,),
+    1 - lr wd / (sqrt(v-hat) + eps) (Adam's ``weight_decay`` adds wd theta to the gradient, and the
+    step divides it by sqrt(v-hat) + eps; its running mean m-hat taken as wd theta). An answer
+    that leaves out ``eps`` is as good.
+    """
+    caller = "adaptive_decay"
+    lr = positive_float(lr, caller, "lr")
+    wd = nonneg_float(wd, caller, "wd")
+    rms = as_array(rms, "rms")
+    if rms.ndim != 1 or rms.size == 0 or (rms <= 0).any():
+        raise ValueError(f"{caller} expects rms to be a 1-D array of at least one gradient RMS > 0, "
+                         f"got {rms!r:.80}")
+    eps = positive_float(eps, caller, "eps")
+
+    def full(value):
+        return np.full(rms.shape, value)
+
+    def adam_like(got, factor):
+        """Does ``got`` equal ``factor(denominator)``, with sqrt(v-hat) + eps or sqrt(v-hat) alone?"""
+        return any(_close(got, factor(d)) for d in (rms + eps, rms))
+
+    if np.ndim(adamw_factor) == 0:
+        try:
+            adamw_factor = full(float(adamw_factor))
+        except (TypeError, ValueError):
+            return _report(False, "", f"give adamw_factor as a number or an array of numbers, got "
+                                      f"{type(adamw_factor).__name__}")
+    got_w, hint = _answer(adamw_factor, "adamw_factor", rms.shape)
+    if hint is None:
+        got_a, hint = _answer(adam_factor, "adam_factor", rms.shape)
+    if hint is not None:
+        return _report(False, "", hint)
+    adamw_ref = full(1.0 - lr * wd)
+
+    def adam(d):
+        return 1.0 - lr * wd / d
+
+    ok_w, ok_a = _close(got_w, adamw_ref), adam_like(got_a, adam)
+    if ok_w and ok_a:
+        ref = adam(rms)  # shown without eps
+        good = (f"AdamW multiplies every weight by 1 - lr wd = {1 - lr * wd:.6g}; Adam's L2 term by "
+                f"1 - lr wd / sqrt(v-hat), here {ref.min():.6g} to {ref.max():.6g}: the smaller a "
+                f"weight's gradients, the stronger its decay")
+        return _report(True, good, "")
+    if not ok_w:
+        if wd and _close(got_w, full(1.0 - 2 * lr * wd)):
+            hint = ("wd is PyTorch's weight_decay (already 2 lambda): AdamW multiplies by 1 - lr wd, "
+                    "without another factor 2")
+        elif wd and adam_like(got_w, adam):
+            hint = ("AdamW's decay does not go through sqrt(v-hat): it multiplies every weight by the "
+                    "same 1 - lr wd, whatever its gradients")
+        elif wd and _close(got_w, full(1.0 + lr * wd)):
+            hint = "the decay pulls a weight towards 0: the factor is 1 - lr wd, below 1"
+        elif _close(got_w, full(lr * wd)):
+            hint = "lr wd is what the decay takes away; the factor that is left is 1 - lr wd"
+        else:
+            hint = "AdamW multiplies each weight by 1 - lr wd before its Adam step"
+    elif wd and _close(got_a, adamw_ref):
+        hint = ("that is AdamW's factor: Adam's L2 term is part of the gradient, so the step divides "
+                "it by sqrt(v-hat) + eps like the data gradient: 1 - lr wd / (sqrt(v-hat) + eps)")
+    elif wd and _close(got_a, 1.0 - lr * wd * rms):
+        hint = "the step divides by sqrt(v-hat) + eps; it does not multiply by it"
+    elif wd and any(_close(got_a, adam(d)) for d in (rms**2 + eps, rms**2)):
+        hint = "divide by sqrt(v-hat), the gradient RMS itself, not by v-hat (its square)"
+    elif wd and adam_like(got_a, lambda d: 1.0 - 2 * lr * wd / d):
+        hint = "wd is PyTorch's weight_decay (already 2 lambda): no second factor 2"
+    elif wd and adam_like(got_a, lambda d: 1.0 + lr * wd / d):
+        hint = "the decay pulls a weight towards 0: the factor is 1 - lr wd / (sqrt(v-hat) + eps)"
+    else:
+        hint = "Adam's L2 term wd theta is divided by sqrt(v-hat) + eps: 1 - lr wd / (sqrt(v-hat) + eps)"
+    return _report(False, "", hint)
+
+
+# -- exercise 3: one soft-threshold (proximal) step --------------------------------------------------------
 
 def soft_threshold(w, lr, lam, answer) -> bool:
     """Is ``answer`` the soft-threshold of the weights ``w`` by lr * lam: sign(w) max(|w| - lr lam, 0)?
@@ -115,7 +194,7 @@ def soft_threshold(w, lr, lam, answer) -> bool:
     return _report(False, "", hint)
 
 
-# -- exercise 3: one unit under inverted dropout -------------------------------------------------------------
+# -- exercise 4: one unit under inverted dropout -------------------------------------------------------------
 
 def dropout_unit(h, p, kept_value, expected_value) -> bool:
     """For a unit with activation ``h`` under inverted dropout with drop probability ``p``: is ``kept_value``
@@ -153,7 +232,7 @@ def dropout_unit(h, p, kept_value, expected_value) -> bool:
     return _report(False, "", hint)
 
 
-# -- exercise 4: when early stopping stops -----------------------------------------------------------------------
+# -- exercise 5: when early stopping stops -----------------------------------------------------------------------
 
 def _replay(losses, patience, min_delta):
     """``(stopped_epoch, restored_epoch)`` of ``EarlyStopping`` on the validation ``losses`` (epoch 0 first).

@@ -1,4 +1,5 @@
-"""Chapter 8 self-checks: a convolution's matrix, BPTT for a scalar RNN, the RNN's state cotangents, a forget bias."""
+"""Chapter 8 self-checks: a convolution's matrix, BPTT for a scalar RNN, the RNN's state cotangents, a forget bias,
+clipping a gradient by its global norm."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ import numpy as np
 
 from .._stable import sigmoid
 from .._validate import finite_float
-from ._report import call_array, report as _report, require_callable
+from ._report import call, call_array, report as _report, require_callable
 
 __all__ = ["conv_matrix_function", "scalar_bptt_function", "rnn_state_cotangents", "forget_bias_answer",
-           "FORGET_STEPS", "FORGET_KEEP"]
+           "clip_by_norm_function", "FORGET_STEPS", "FORGET_KEEP"]
 
 FORGET_STEPS = 24  #: exercise 4: steps the cell must carry its gradient over ...
 FORGET_KEEP = 0.1  #: ... keeping at least this fraction of it
@@ -172,3 +173,89 @@ def forget_bias_answer(b) -> bool:
         else:
             hint = f"that is enough but not the smallest: sigmoid({b:.3f})^{FORGET_STEPS} = {kept:.4f} > {FORGET_KEEP}"
     return _report(False, "", hint)
+
+
+# -- exercise 5: clipping a gradient by its global norm ----------------------------------------------
+
+_CLIP_LAYERS = [{"W": (3, 2), "b": (3,)}, {"W": (1, 3), "b": (1,)}]
+
+
+def _global_norm(grads):
+    return float(np.sqrt(sum(np.sum(a ** 2) for layer in grads for a in layer.values())))
+
+
+def _as_grads(result, like):
+    """``result`` as a list of dicts of float arrays shaped like ``like``, or None if it is not one."""
+    if not isinstance(result, (list, tuple)) or len(result) != len(like):
+        return None
+    out = []
+    for layer, want in zip(result, like):
+        if not isinstance(layer, dict) or set(layer) != set(want):
+            return None
+        try:
+            arrays = {k: np.asarray(layer[k], dtype=np.float64) for k in want}
+        except (TypeError, ValueError):
+            return None
+        if any(arrays[k].shape != want[k].shape for k in want):
+            return None
+        out.append(arrays)
+    return out
+
+
+def _grads_close(a, b):
+    # rtol 1e-5 accepts c / ||g|| as well as PyTorch's c / (||g|| + 1e-6) for the norms used here (> 0.3)
+    return all(np.allclose(x[k], y[k], rtol=1e-5, atol=1e-12) for x, y in zip(a, b) for k in x)
+
+
+def clip_by_norm_function(clip_fn) -> bool:
+    """Does ``clip_fn(grads, c)`` scale the whole gradient by min(1, c / ||g||), ||g|| its global norm?
+
+    ``grads`` is a list with one dict of arrays per layer, as ``lc.backprop`` returns it; the
+    answer returns a new list of the same structure and leaves ``grads`` as it was.
+    """
+    require_callable(clip_fn, "clip_by_norm_function", "clip_fn(grads, c)")
+    rng = np.random.default_rng(83)
+    for scale, c in [(2.0, 1.0), (0.1, 1.0), (1.0, 0.5), (3.0, 20.0)]:
+        grads = [{k: scale * rng.normal(size=shape) for k, shape in layer.items()} for layer in _CLIP_LAYERS]
+        grads[0]["W"][0, 0] = 4 * scale  # one large entry, so that clipping by value turns the gradient
+        given = [{k: a.copy() for k, a in layer.items()} for layer in grads]
+        result, hint = call(clip_fn, (given, c), "clip_fn(grads, c)")
+        if hint is not None:
+            return _report(False, "", hint)
+        if isinstance(result, tuple) and len(result) == 2 and _as_grads(result[0], grads) is not None:
+            return _report(False, "", "return only the clipped gradient, not a pair (clipped, norm) "
+                                      "as lc.optimizers.clip_grad_norm does")
+        got = _as_grads(result, grads)
+        if got is None:
+            return _report(False, "", "return the gradient in the structure of grads: a list with one dict per "
+                                      "layer, the same keys, arrays of the same shapes")
+        norm = _global_norm(grads)
+        want = [{k: a * min(1.0, c / norm) for k, a in layer.items()} for layer in grads]
+        if _grads_close(got, want):
+            if not all(np.array_equal(given[i][k], grads[i][k]) for i in range(len(grads)) for k in grads[i]):
+                return _report(False, "", "your function changed grads in place; return a new list and leave "
+                                          "the input as it was (as lc.optimizers.clip_grad_norm does)")
+            continue
+        if norm < c and _grads_close(got, [{k: a * c / norm for k, a in layer.items()} for layer in grads]):
+            hint = (f"a gradient shorter than c must be left alone: here ||g|| = {norm:.3f} < c = {c}, and you "
+                    f"lengthened it to c; the factor is min(1, c / ||g||)")
+        elif _grads_close(got, [{k: np.clip(a, -c, c) for k, a in layer.items()} for layer in grads]):
+            hint = ("you clip each entry to [-c, c]: that is clipping by value, which changes the direction; "
+                    "clipping by norm scales the whole gradient by one factor")
+        elif _grads_close(got, [{k: a * min(1.0, c / float(np.linalg.norm(a))) for k, a in layer.items()}
+                                for layer in grads]):
+            hint = ("you clip each array by its own norm, so each gets its own factor and the step turns; "
+                    "the threshold is on the global norm of all arrays of all layers together")
+        elif _grads_close(got, [{k: a * min(1.0, c / float(np.sqrt(sum(np.sum(b ** 2) for b in layer.values()))))
+                                 for k, a in layer.items()} for layer in grads]):
+            hint = ("you clip each layer by its own norm; the threshold is on the global norm of the whole "
+                    "gradient, all layers together, and one factor scales every array")
+        elif norm > c and _grads_close(got, [{k: a * min(1.0, c / norm ** 2) for k, a in layer.items()}
+                                             for layer in grads]):
+            hint = "||g|| is the square root of the sum of all squared entries: you divide by its square"
+        else:
+            hint = (f"for ||g|| = {norm:.3f} and c = {c} every array should be multiplied by "
+                    f"min(1, c / ||g||) = {min(1.0, c / norm):.4f}")
+        return _report(False, "", hint)
+    return _report(True, "one factor min(1, c / ||g||) for the whole gradient: its direction is kept, "
+                         "its length capped at c", "")

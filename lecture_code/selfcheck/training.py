@@ -1,4 +1,5 @@
-"""Chapter 5 self-checks: updates per epoch, the rate of a 1/r schedule, one SGD step, standardization."""
+"""Chapter 5 self-checks: updates per epoch, the rate of a 1/r schedule, one SGD step, standardization,
+Adam's first update, and the weight variance that keeps the signal's size."""
 
 from __future__ import annotations
 
@@ -6,14 +7,16 @@ import math
 
 import numpy as np
 
-from .._validate import _is_int, _is_real, int_between, positive_float, positive_int
+from .._validate import _is_int, _is_real, int_between, one_of, positive_float, positive_int
 from ..data import fit_standardizer
+from ..optimizers import Adam
 from ..params import flatten, leaves, tree_map
 from ..sequential import mlp
 from ..training import sgd_step, updates_per_epoch
 from ._report import call, report as _report, require_callable
 
-__all__ = ["updates_count", "inverse_rate", "sgd_update", "standardization"]
+__all__ = ["updates_count", "inverse_rate", "sgd_update", "standardization", "adam_first_step",
+           "preserving_variance"]
 
 
 # -- exercise 1: updates per epoch (eqs 29, 30, 32) ---------------------------------------------------
@@ -212,4 +215,122 @@ def standardization(standardize_fn) -> bool:
                "(the network was trained on that scale, and a test set must not shape its own inputs)"
     else:
         hint = "Z_train is right; transform X_other with the same training mean and SD"
+    return _report(False, "", hint)
+
+
+# -- exercise 5: Adam's first update ------------------------------------------------------------------
+
+def _vector(values, caller: str, name: str) -> np.ndarray:
+    try:
+        a = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{caller} expects {name} as numbers, got {values!r:.40}") from None
+    if a.ndim != 1 or a.size == 0 or not np.isfinite(a).all():
+        raise ValueError(f"{caller} expects {name} as a non-empty 1-d sequence of finite numbers, got shape {a.shape}")
+    return a
+
+
+def adam_first_step(theta1, *, theta0, grad, lr: float, betas=(0.9, 0.999), eps: float = 1e-8) -> bool:
+    """Is ``theta1`` the parameter vector after Adam's first update from ``theta0`` with gradient ``grad``?
+
+    theta0, grad : (P,). At t = 1 with m = v = 0: m = (1 - beta1) g, v = (1 - beta2) g^2, the bias
+    corrections give m_hat = g and v_hat = g^2, and theta1 = theta0 - lr m_hat / (sqrt(v_hat) + eps):
+    every parameter with g != 0 moves by about lr, against the sign of its gradient. The
+    reference is ``lc.optimizers.Adam(betas, eps).step``, as ``torch.optim.Adam``. An answer
+    that leaves out eps passes: it changes theta1 by far less than the tolerance, 1e-4 lr.
+    """
+    theta0 = _vector(theta0, "adam_first_step", "theta0")
+    grad = _vector(grad, "adam_first_step", "grad")
+    if grad.shape != theta0.shape:
+        raise ValueError(f"adam_first_step expects grad shaped like theta0 {theta0.shape}, got {grad.shape}")
+    lr = positive_float(lr, "adam_first_step", "lr")
+    adam = Adam(betas=tuple(betas) if isinstance(betas, list) else betas, eps=eps)
+    b1, b2 = adam.betas
+    tree = [{"theta": theta0}]
+    expected = adam.step(tree, [{"theta": grad}], adam.init(tree), lr)[0][0]["theta"]
+    try:
+        answer = np.asarray(theta1, dtype=np.float64)
+    except (TypeError, ValueError):
+        return _report(False, "", f"give theta1 as numbers, one per parameter, got {theta1!r:.40}")
+    if answer.shape != theta0.shape:
+        return _report(False, "", f"give theta1 shaped like theta0, {theta0.shape}, got {answer.shape}")
+    if not np.isfinite(answer).all():
+        return _report(False, "", "theta1 holds a NaN or an infinity: a gradient of 0 gives 0 / (0 + eps) = 0, "
+                                  "so that parameter does not move")
+
+    def near(value, loose=False):
+        if not loose:
+            return bool(np.allclose(answer, value, rtol=0, atol=1e-4 * lr))
+        # a typical mistake, worked by hand without eps: compare the steps, to 1 % of each
+        return bool(np.allclose(answer - theta0, value - theta0, rtol=0.01, atol=1e-2 * lr))
+
+    if near(expected):
+        return _report(True, "m_hat = g and v_hat = g^2 at t = 1, so each parameter moves by lr against the sign "
+                             "of its gradient (a zero gradient: not at all)", "")
+    g, a = grad, np.abs(grad)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        plain = (1 - b1) * g / (np.sqrt((1 - b2) * g * g) + eps)
+        m_only = g / (np.sqrt((1 - b2) * g * g) + eps)
+        v_only = (1 - b1) * g / (a + eps)
+        no_root = g / (g * g + eps)
+    if near(theta0 - lr * g, loose=True):
+        hint = "that is plain gradient descent, theta0 - lr g: Adam divides m_hat by sqrt(v_hat) + eps"
+    elif near(theta0 + lr * g / (a + eps), loose=True):
+        hint = "the sign is flipped: Adam steps against the gradient, theta0 - lr m_hat / (sqrt(v_hat) + eps)"
+    elif near(expected - theta0, loose=True) or near(theta0 - expected, loose=True):
+        hint = "that is the step theta1 - theta0 (or its negative); give theta1 itself, theta0 plus the step"
+    elif near(theta0 - lr * plain, loose=True):
+        hint = (f"the bias corrections are missing: m_hat = m / (1 - beta1^t) and v_hat = v / (1 - beta2^t); "
+                f"at t = 1 they undo the factors 1 - beta1 = {1 - b1:g} and 1 - beta2 = {1 - b2:g}")
+    elif near(theta0 - lr * m_only, loose=True):
+        hint = "m is bias-corrected but v is not: v_hat = v / (1 - beta2^t) too"
+    elif near(theta0 - lr * v_only, loose=True):
+        hint = "v is bias-corrected but m is not: m_hat = m / (1 - beta1^t) too"
+    elif near(theta0 - lr * no_root, loose=True):
+        hint = "divide by the square root of v_hat (about |g|), not by v_hat itself (g^2)"
+    else:
+        hint = "find m and v after one step from 0, correct both for their bias, then theta0 - lr m_hat / " \
+               "(sqrt(v_hat) + eps)"
+    return _report(False, "", hint)
+
+
+# -- exercise 6: the variance that keeps the signal ---------------------------------------------------
+
+_KEEPS = {"relu": 2.0, "linear": 1.0, "tanh": 1.0}
+
+
+def preserving_variance(var, *, fan_in: int, activation: str = "relu") -> bool:
+    """Is ``var`` the Var(w) that keeps E[z^2] the same from one layer's pre-activation z to the next?
+
+    z' = W x with x = f(z), fan_in = x's size, w i.i.d. with mean 0: E[z'^2] = fan_in Var(w) E[x^2].
+    For ReLU, E[x^2] = E[z^2] / 2 (half of a symmetric z is cut to 0), so Var(w) = 2 / fan_in (He);
+    for a linear layer, and tanh near 0 (slope 1), E[x^2] = E[z^2], so Var(w) = 1 / fan_in.
+    """
+    fan_in = positive_int(fan_in, "preserving_variance", "fan_in")
+    one_of(activation, sorted(_KEEPS), "preserving_variance", "activation")
+    expected = _KEEPS[activation] / fan_in
+    if not _is_real(var) or not math.isfinite(var):
+        return _report(False, "", f"give Var(w) as a number, got {var!r:.40}")
+
+    def near(value):
+        return math.isclose(var, value, rel_tol=0.01)
+
+    if near(expected):
+        why = ("ReLU halves the second moment, fan_in Var(w) / 2 = 1" if activation == "relu"
+               else "the activation keeps the second moment near 0, fan_in Var(w) = 1")
+        return _report(True, f"Var(w) = {_KEEPS[activation]:g} / {fan_in} = {expected:.6g}: {why}", "")
+    other = _KEEPS["linear"] / fan_in if activation == "relu" else _KEEPS["relu"] / fan_in
+    if near(math.sqrt(expected)):
+        hint = f"that is the standard deviation sqrt({_KEEPS[activation]:g} / {fan_in}); give the variance Var(w)"
+    elif near(other) and activation == "relu":
+        hint = ("1 / fan_in keeps E[z^2] through a linear layer; the ReLU before it sets half of its inputs "
+                "to 0 and halves E[x^2], so Var(w) must be twice as large")
+    elif near(other):
+        hint = f"2 / fan_in compensates a ReLU's halving; {activation} near 0 has slope 1 and halves nothing"
+    elif near(fan_in / _KEEPS[activation]) or near(1 / expected):
+        hint = "inverted: fan_in Var(w) is the factor, so Var(w) = (the factor you need) / fan_in"
+    elif near(_KEEPS[activation] / fan_in**2) or near(1 / fan_in**2):
+        hint = "the fan-in enters once: E[z'^2] = fan_in Var(w) E[x^2] (a sum of fan_in terms)"
+    else:
+        hint = f"got {var:.6g}; write E[z'^2] = fan_in Var(w) E[x^2], then E[x^2] in terms of E[z^2]"
     return _report(False, "", hint)
