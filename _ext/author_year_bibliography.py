@@ -19,7 +19,8 @@ from pybtex.style.sorting.author_year_title import SortingStyle
 
 
 def _surname(person) -> str:
-    return " ".join(person.prelast_names + person.last_names)
+    # an institution written {{The JAX authors}} is one "last name" in braces: drop the braces
+    return " ".join(person.prelast_names + person.last_names).replace("{", "").replace("}", "")
 
 
 class AuthorYearLabels(BaseLabelStyle):

@@ -6,12 +6,12 @@ Importing the package imports NumPy only; ``lecture_code.torch_bridge``
 
 import importlib
 
-from . import baselines, cost, curvature, data, graph, initialization, losses, memory, metrics, models, optimize, optimizers, params, regularization, timing, training
+from . import baselines, checks, cost, curvature, data, graph, initialization, losses, memory, metrics, models, optimize, optimizers, params, regularization, timing, training
 from .backprop import backprop
 from .conv import Conv1D, Conv2D
 from .jacobians import jacobian_via_jvps, jacobian_via_vjps
 from .layers import Dropout, Elementwise, Identity, Layer, Linear, Param, ReLU, Sigmoid, Softmax, Tanh
-from .numerical import GradientCheck, check_gradients, numerical_jacobian
+from .numerical import GradientCheck, check_gradients, directional_check, numerical_jacobian
 from .recurrent import LSTM, RNN
 from .sequential import Sequential, mlp
 
@@ -30,7 +30,7 @@ __all__ = [
     "Layer", "Elementwise", "Param", "Linear", "ReLU", "Sigmoid", "Tanh", "Softmax", "Identity", "Dropout",
     "Conv1D", "Conv2D", "RNN", "LSTM",
     "Sequential", "mlp", "jacobian_via_jvps", "jacobian_via_vjps",
-    "backprop", "numerical_jacobian", "check_gradients", "GradientCheck",
+    "backprop", "numerical_jacobian", "check_gradients", "directional_check", "GradientCheck",
     "losses", "params", "data", "initialization", "training", "optimize", "regularization",
-    "cost", "timing", "metrics", "models", "baselines", "graph", "memory", "optimizers", "curvature",
+    "checks", "cost", "timing", "metrics", "models", "baselines", "graph", "memory", "optimizers", "curvature",
 ]

@@ -10,19 +10,19 @@ way. ``layer.in_shape`` and ``layer.out_shape`` are the unflattened shapes:
 As in ``torch.nn.functional.conv1d`` the kernel is not flipped (a
 cross-correlation). With the input zero-padded by ``p`` at both ends,
 
-    y[o, t] = b[o] + sum_c sum_k W[o, c, k] x[c, t + k],  t = 0 .. L_out - 1,  L_out = L + 2p - K + 1   (eq 8.1)
+    y[o, t] = b[o] + sum_c sum_k W[o, c, k] x[c, t + k],  t = 0 .. L_out - 1,  L_out = L + 2p - Q + 1   (eq 8.1)
 
 and for an image the sum runs over the kernel's two offsets ``(k, l)``.
 ``y`` is linear in ``x``: the Jacobian ``dy/dx`` is a constant matrix whose
-row ``(o, t)`` holds the kernel ``W[o]`` at columns ``t .. t + K - 1`` of
+row ``(o, t)`` holds the kernel ``W[o]`` at columns ``t .. t + Q - 1`` of
 each channel, a banded matrix. Its VJPs (eq 8.2) are
 
     x_bar[c, s] = sum_o sum_k W[o, c, k] u[o, s - k]     (u correlated with the flipped kernel)
     W_bar[o, c, k] = sum_n sum_t u[n, o, t] x[n, c, t + k],   b_bar[o] = sum_n sum_t u[n, o, t]
 
 (the shared weight collects one term from every position ``t`` it is used at).
-Parameters, in PyTorch's layout: ``{"W": (C_out, C_in, K), "b": (C_out,)}``
-(``(C_out, C_in, KH, KW)`` for ``Conv2D``).
+Parameters, in PyTorch's layout: ``{"W": (C_out, C_in, Q), "b": (C_out,)}``
+(``(C_out, C_in, Q_H, Q_W)`` for ``Conv2D``).
 """
 
 from __future__ import annotations
@@ -131,8 +131,8 @@ class Conv1D(_Conv):
     """1-d convolution (eq 8.1), as ``torch.nn.Conv1d(in_channels, out_channels, kernel_size, padding=padding)``.
 
     x : (C_in * L,) or (N, C_in * L), flattened from (C_in, L) ->
-    y : (C_out * L_out,) or (N, C_out * L_out), flattened from (C_out, L_out), L_out = L + 2 padding - K + 1.
-    theta = {"W": (C_out, C_in, K), "b": (C_out,)}. Stride 1.
+    y : (C_out * L_out,) or (N, C_out * L_out), flattened from (C_out, L_out), L_out = L + 2 padding - Q + 1.
+    theta = {"W": (C_out, C_in, Q), "b": (C_out,)}. Stride 1.
     """
 
     _layout = "signals (C_in, L)"
@@ -142,15 +142,15 @@ class Conv1D(_Conv):
 
     def __repr__(self) -> str:
         pad = f", padding={self.padding}" if self.padding else ""
-        return f"Conv1D({self.c_in}x{self.size[0]} -> {self.c_out}x{self.out_size[0]}, K={self.kernel[0]}{pad})"
+        return f"Conv1D({self.c_in}x{self.size[0]} -> {self.c_out}x{self.out_size[0]}, Q={self.kernel[0]}{pad})"
 
 
 class Conv2D(_Conv):
     """2-d convolution, as ``torch.nn.Conv2d(in_channels, out_channels, kernel_size, padding=padding)``.
 
     x : (C_in * H * W,) or (N, C_in * H * W), flattened from (C_in, H, W) -> y flattened from
-    (C_out, H_out, W_out), H_out = H + 2 padding - KH + 1 (W likewise). ``kernel_size`` is K or (KH, KW);
-    ``size`` is (H, W). theta = {"W": (C_out, C_in, KH, KW), "b": (C_out,)}. Stride 1.
+    (C_out, H_out, W_out), H_out = H + 2 padding - Q_H + 1 (W likewise). ``kernel_size`` is Q or (Q_H, Q_W);
+    ``size`` is (H, W). theta = {"W": (C_out, C_in, Q_H, Q_W), "b": (C_out,)}. Stride 1.
     """
 
     _layout = "images (C_in, H, W)"
@@ -159,7 +159,7 @@ class Conv2D(_Conv):
         kernel = kernel_size if isinstance(kernel_size, (tuple, list)) else (kernel_size, kernel_size)
         if len(kernel) != 2 or not isinstance(size, (tuple, list)) or len(size) != 2:
             raise ValueError(
-                f"Conv2D expects kernel_size K or (KH, KW) and size (H, W), "
+                f"Conv2D expects kernel_size Q or (Q_H, Q_W) and size (H, W), "
                 f"got kernel_size={kernel_size!r}, size={size!r}"
             )
         super().__init__(in_channels, out_channels, tuple(kernel), tuple(size), padding, "Conv2D")
@@ -167,4 +167,4 @@ class Conv2D(_Conv):
     def __repr__(self) -> str:
         pad = f", padding={self.padding}" if self.padding else ""
         (h, w), (h_out, w_out), (kh, kw) = self.size, self.out_size, self.kernel
-        return f"Conv2D({self.c_in}x{h}x{w} -> {self.c_out}x{h_out}x{w_out}, K={kh}x{kw}{pad})"
+        return f"Conv2D({self.c_in}x{h}x{w} -> {self.c_out}x{h_out}x{w_out}, Q={kh}x{kw}{pad})"

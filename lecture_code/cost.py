@@ -63,7 +63,8 @@ def vjps(sizes, k: int = 1, *, activations: bool = True, parameters: bool = Fals
 
     Per cotangent: ``u^T W_l`` costs ``D_{l+1} D_l``, ``u * phi'(x_l)`` costs ``D_l``;
     ``parameters=True`` adds the outer products ``u x_l^T`` that :meth:`Layer.vjp`
-    also returns (the parameter part, eq 25), another ``D_{l+1} D_l`` per layer.
+    also returns (the parameter part, eq 25; for a weight matrix the outer product of
+    eq 28), another ``D_{l+1} D_l`` per layer.
     """
     sizes, k = _sizes(sizes), positive_int(k, "lecture_code.cost", "k")
     return k * (_linear(sizes) * (2 if parameters else 1) + _hidden(sizes, activations))

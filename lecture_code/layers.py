@@ -293,7 +293,7 @@ class Linear(Layer):
         return v @ theta["W"].T
 
     def _vjp(self, x, theta, u):
-        # u^T d(Wx)/dW is the outer product u x^T (eq 28's "x^T"), summed over the batch
+        # u^T d(Wx)/dW is the outer product u x^T (eq 28 for one output), summed over the batch
         rows = u.reshape(-1, self.d_out)
         xs = np.broadcast_to(x, u.shape[:-1] + (self.d_in,)).reshape(-1, self.d_in)
         return u @ theta["W"], {"W": rows.T @ xs, "b": rows.sum(axis=0)}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_array, positive_float, shape_str
+from ._validate import as_array, positive_float, rng_from, shape_str
 from .backprop import backprop
 from .params import flatten, leaves, unflatten
 
@@ -111,3 +111,59 @@ def check_gradients(net, thetas, X, Y, loss, grads=None, *, eps: float = 1e-6,
         rows.append((name, numeric.shape, float(err.max()), ratio))
         ok = ok and ratio <= 1.0
     return GradientCheck(rows, ok, rtol, atol, rounding)
+
+
+def directional_check(f, grad, x, rng, eps: float = 1e-6):
+    """``(numeric, analytic)``: the slope of a scalar f along one random unit direction v, two ways.
+
+    x : an array of any shape, or a parameter tree (``thetas``: lists and dicts of
+    arrays); grad : the gradient of f at x to be checked, shaped like x; f(x) : a
+    scalar. v is Gaussian, scaled to unit length over all entries, drawn from ``rng``
+    (a Generator or a seed >= 0). Then
+
+        numeric  = (f(x + eps v) - f(x - eps v)) / (2 eps)    two evaluations of f
+        analytic = <grad, v>
+
+    A right gradient agrees to O(eps^2) plus rounding, about machine-eps |f| / eps. A
+    wrong one, off by some g_err, agrees only where <g_err, v> = 0: for almost no v.
+    """
+    if not callable(f):
+        raise ValueError(f"directional_check expects a callable f, got {type(f).__name__}")
+    eps = positive_float(eps, "directional_check", "eps")
+    generator = rng_from(rng, "directional_check")
+    tree = isinstance(x, (list, tuple, dict))
+    if tree != isinstance(grad, (list, tuple, dict)):
+        raise ValueError(f"directional_check expects grad shaped like x: x is "
+                         f"{'a parameter tree' if tree else 'an array'}, grad is {type(grad).__name__}")
+    if tree:
+        points = [(name, as_array(a, f"x {name}")) for name, a in leaves(x)]
+        given = [(name, as_array(g, f"grad {name}")) for name, g in leaves(grad)]
+        if [n for n, _ in points] != [n for n, _ in given]:
+            raise ValueError(f"directional_check expects grad shaped like x: entries {[n for n, _ in points]}, "
+                             f"got {[n for n, _ in given]}")
+    else:
+        points, given = [("", as_array(x, "x"))], [("", as_array(grad, "grad"))]
+    for (name, a), (_, g) in zip(points, given):
+        if a.shape != g.shape:
+            where = f"grad {name}" if name else "grad"
+            raise ValueError(f"directional_check expects {where} of shape {shape_str(a.shape)} (like x), "
+                             f"got {shape_str(g.shape)}")
+    flat = np.concatenate([np.ravel(a) for _, a in points]) if points else np.zeros(0)
+    if flat.size == 0:
+        raise ValueError("directional_check expects x to have at least one entry, got none")
+    shape = points[0][1].shape
+
+    def rebuild(w):
+        return unflatten(w, x) if tree else w.reshape(shape)
+
+    def value(w, what):
+        out = as_array(f(rebuild(w)), what)
+        if out.size != 1:
+            raise ValueError(f"directional_check expects f to return a scalar, got shape {shape_str(out.shape)}")
+        return float(out.reshape(()))
+
+    v = generator.normal(size=flat.size)
+    v /= np.linalg.norm(v)
+    numeric = (value(flat + eps * v, "f(x + eps v)") - value(flat - eps * v, "f(x - eps v)")) / (2 * eps)
+    analytic = float(np.concatenate([np.ravel(g) for _, g in given]) @ v)
+    return numeric, analytic

@@ -305,6 +305,21 @@ def loss_fn(loss: _losses.Loss):
     raise ValueError(f"no PyTorch version is defined for the loss {loss!r}")
 
 
+def backprop_reference(net: Layer, thetas, X, Y, loss: _losses.Loss, device=None):
+    """``(value, grads)`` as PyTorch computes them: autograd on the twin of ``net``, in float64.
+
+    The reference for :func:`lecture_code.backprop` (same arguments, same return): the loss of
+    the batch ``X`` against ``Y`` (targets, or integer labels for a cross-entropy) and its
+    gradient for every parameter, shaped like ``thetas``.
+    """
+    if not isinstance(loss, _losses.Loss):
+        raise ValueError(f"backprop_reference expects a lecture_code loss, got {type(loss).__name__}")
+    module = twin(net, thetas, device)
+    value = loss_fn(loss)(module(to_torch(X, device)), to_torch(Y, device))
+    value.backward()
+    return value.item(), thetas_of(net, module, grad=True)
+
+
 def _torch_optimizer(optimizer, params, lr):
     """The ``torch.optim`` optimizer with the same rule and hyperparameters as a lecture_code one."""
     from . import optimizers as opt

@@ -122,7 +122,7 @@ def test_padding_adds_zero_inputs_at_both_ends():
 def test_shapes_and_init():
     layer = lc.Conv1D(2, 3, 4, 10, padding=1)
     assert (layer.in_shape, layer.out_shape, layer.d_in, layer.d_out) == ((2, 10), (3, 9), 20, 27)
-    assert repr(layer) == "Conv1D(2x10 -> 3x9, K=4, padding=1)"
+    assert repr(layer) == "Conv1D(2x10 -> 3x9, Q=4, padding=1)"
     a, b = layer.init(3), layer.init(np.random.default_rng(3))
     assert_allclose(a["W"], b["W"], rtol=0, atol=0)
     assert a["W"].shape == (3, 2, 4) and a["b"].shape == (3,)
@@ -131,14 +131,14 @@ def test_shapes_and_init():
     assert not np.allclose(layer.init(4)["W"], a["W"])
     image = lc.Conv2D(1, 2, (3, 2), (6, 5))
     assert (image.in_shape, image.out_shape) == ((1, 6, 5), (2, 4, 4))
-    assert repr(image) == "Conv2D(1x6x5 -> 2x4x4, K=3x2)"
+    assert repr(image) == "Conv2D(1x6x5 -> 2x4x4, Q=3x2)"
 
 
 # -- bad input --------------------------------------------------------------------------------------
 
 BAD = [
     ("x of the wrong width", lambda: lc.Conv1D(2, 3, 3, 10).forward(np.ones(19), lc.Conv1D(2, 3, 3, 10).init(0)),
-     r"Conv1D\(2x10 -> 3x8, K=3\) expects x of shape \(20,\) or \(N, 20\) with N >= 1: signals \(C_in, L\) = \(2, 10\) "
+     r"Conv1D\(2x10 -> 3x8, Q=3\) expects x of shape \(20,\) or \(N, 20\) with N >= 1: signals \(C_in, L\) = \(2, 10\) "
      r"flattened row-major, got \(19,\)"),
     ("x unflattened", lambda: lc.Conv1D(2, 3, 3, 10).forward(np.ones((1, 2, 10)), lc.Conv1D(2, 3, 3, 10).init(0)),
      r"expects x of shape \(20,\) or \(N, 20\).*got \(1, 2, 10\)"),
@@ -158,7 +158,7 @@ BAD = [
     ("negative padding", lambda: lc.Conv1D(1, 1, 2, 3, padding=-1), r"Conv1D expects padding to be an integer >= 0, got -1"),
     ("bool padding", lambda: lc.Conv1D(1, 1, 2, 3, padding=True), r"expects padding to be an integer >= 0, got True"),
     ("Conv2D kernel of three sizes", lambda: lc.Conv2D(1, 1, (2, 2, 2), (4, 4)),
-     r"Conv2D expects kernel_size K or \(KH, KW\) and size \(H, W\), got kernel_size=\(2, 2, 2\)"),
+     r"Conv2D expects kernel_size Q or \(Q_H, Q_W\) and size \(H, W\), got kernel_size=\(2, 2, 2\)"),
     ("Conv2D size of one number", lambda: lc.Conv2D(1, 1, 2, 4), r"and size \(H, W\), got kernel_size=2, size=4"),
     ("kernel of the wrong shape", lambda: lc.Conv1D(2, 3, 3, 10).forward(np.ones(20), {"W": np.ones((3, 2, 4)), "b": np.ones(3)}),
      r"expects theta\['W'\] of shape \(3, 2, 3\), got \(3, 2, 4\)"),

@@ -222,7 +222,7 @@ NET, THETAS, X0, Y0, LOSS, V0 = setup("tanh MLP, squared error")
                                                                            {"W": np.ones((3, 3)), "b": np.ones(3)}],
                     np.ones((2, 4)), np.ones((2, 3)), LOSS, [{"W": np.ones((1, 1, 2)), "b": np.ones(1)},
                                                             {"W": np.ones((3, 3)), "b": np.ones(3)}]),
-     r"Conv1D\(1x4 -> 1x3, K=2\) has no second-order rule"),
+     r"Conv1D\(1x4 -> 1x3, Q=2\) has no second-order rule"),
     (lambda: cv.top_eigenvalues(NET, THETAS, X0, Y0, LOSS, k=100), r"top_eigenvalues expects k < P = 51"),
     (lambda: cv.top_eigenvalues(NET, THETAS, X0, Y0, LOSS, which="SM"), r"expects which to be one of \['LA', 'LM'\]"),
     (lambda: cv.power_iteration("H", 3, rng=0), r"power_iteration expects a function v -> A v"),

@@ -73,15 +73,56 @@ def test_plot_ratio_draws_markers_a_counted_line_and_the_unit_lines():
     assert (ax.get_xscale(), ax.get_yscale()) == ("log", "log")
 
 
+def _stacks(ax):
+    """``{x position: [(kind, height), ...] bottom to top}`` of the stacked bars of a memory panel."""
+    stacks = {}
+    for p in sorted((p for p in ax.patches if p.get_gid()), key=lambda p: (p.get_x(), p.get_y())):
+        stacks.setdefault(round(p.get_x() + p.get_width() / 2), []).append((p.get_gid(), round(p.get_height())))
+    return stacks
+
+
+@pytest.mark.parametrize("sizes", [[4, 8, 6, 4, 2], [1, 1], [3, 1, 5], [7, 2, 9, 3]], ids=str)
+def test_plot_sweep_memory_stacks_what_each_mode_holds_after_each_step(sizes):
+    fwd, rev = lc.plotting.plot_sweep_memory(sizes)
+    K = len(sizes) - 1
+    # forward mode: after f_j only x_(j+1) and its tangent, of the same length; done after K steps
+    assert _stacks(fwd) == {j: [("value", sizes[j]), ("vector", sizes[j])] for j in range(K + 1)}
+    # reverse mode: the forward pass keeps x_1 .. x_(j+1) ...
+    stacks = _stacks(rev)
+    assert sorted(stacks) == list(range(2 * K + 1))
+    for j in range(K):
+        assert stacks[j] == [("kept", n) for n in sizes[:j + 1]]
+    assert stacks[K] == [("kept", n) for n in sizes[:K]] + [("value", sizes[K])]
+    # ... and the pullback through f_l frees x_l and leaves the cotangent u_l, as long as x_l
+    for i, l in enumerate(range(K, 0, -1), start=K + 1):
+        assert stacks[i] == [("kept", n) for n in sizes[:l - 1]] + [("vector", sizes[l - 1])]
+    assert f"at most {2 * max(sizes)} numbers" in fwd.get_title()
+    assert f"at most {sum(sizes)} numbers" in rev.get_title()
+    totals = [t.get_text() for t in rev.texts if t.get_text().isdigit()]
+    assert totals == [str(sum(h for _, h in stacks[i])) for i in range(2 * K + 1)]
+
+
+def test_plot_sweep_memory_labels_the_vectors_and_names_the_kinds_in_a_legend():
+    fwd, rev = lc.plotting.plot_sweep_memory([4, 8, 6, 4, 2])
+    assert r"$\dot{\mathbf{x}}_1$" in [t.get_text() for t in fwd.texts]
+    assert r"$\mathbf{u}_4$" in [t.get_text() for t in rev.texts]
+    assert [t.get_text() for t in rev.get_xticklabels()][:2] == ["start", r"$\mathbf{f}_1$"]
+    assert rev.get_xticklabels()[-1].get_text() == r"back $\mathbf{f}_1$"
+    legend = rev.figure.legends[0]
+    assert len(legend.get_texts()) == 4 and "kept for the backward sweep" in legend.get_texts()[1].get_text()
+
+
 @pytest.mark.parametrize("draw", [
     lambda: lc.plotting.draw_sweep([4, 8, 6, 4, 2], "forward").figure,
     lambda: lc.plotting.draw_sweep([4, 8, 6, 4, 2], "reverse").figure,
     lambda: lc.plotting.draw_sweep([20, 10, 30, 5, 8, 12, 2], "reverse").figure,
+    lambda: lc.plotting.plot_sweep_memory([4, 8, 6, 4, 2])[0].figure,
+    lambda: lc.plotting.plot_sweep_memory([784, 256, 256, 10])[0].figure,
     lambda: lc.plotting.plot_sweep_pair([1, 10, 100], {"forward": [5, 5, 6], "reverse": [1, 4, 60]},
                                         {"dense": [2, 3, 4]}, fixed=10, ylabel="s", title="timings")[0].figure,
     lambda: lc.plotting.plot_costs([1, 10], {"forward mode": [1, 2]}, xlabel="M", ylabel="y").figure,
     lambda: lc.plotting.plot_ratio({"measured": ([0.1, 10], [0.2, 8])}, counted=([0.1, 10], [0.1, 10])).figure,
-], ids=["forward sweep", "reverse sweep", "deep sweep", "sweep pair", "costs", "ratio"])
+], ids=["forward sweep", "reverse sweep", "deep sweep", "memory", "wide memory", "sweep pair", "costs", "ratio"])
 def test_default_figures_fit_the_book_column(draw):
     """The book's column is about 700 px wide: 7 inches at the inline backend's 100 dpi."""
     fig = draw()
@@ -103,6 +144,10 @@ def test_sweep_pair_stacks_its_panels():
     (lambda: lc.plotting.draw_sweep([4, 2], "sideways"),
      r"draw_sweep expects mode to be one of \['forward', 'reverse'\], got 'sideways'"),
     (lambda: lc.plotting.draw_sweep([4, 0], "forward"), r"draw_sweep expects sizes\[1\] to be an integer >= 1, got 0"),
+    (lambda: lc.plotting.plot_sweep_memory([4]),
+     r"plot_sweep_memory expects sizes to be a list of at least two layer widths \[D, \.\.\., M\], got \[4\]"),
+    (lambda: lc.plotting.plot_sweep_memory([4, 2.5]),
+     r"plot_sweep_memory expects sizes\[1\] to be an integer >= 1, got 2.5"),
     (lambda: lc.plotting.plot_costs([1, 2], {"a": [1]}, xlabel="x", ylabel="y"),
      r"plot_costs expects series\['a'\] to be 2 values, got shape \(1,\)"),
     (lambda: lc.plotting.plot_costs([1, 2], {"a": [1, 0]}, xlabel="x", ylabel="y"),

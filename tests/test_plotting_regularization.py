@@ -48,6 +48,65 @@ def test_curves_can_show_validation_only_on_a_linear_axis_on_a_given_axes():
     assert ax is given and list(_lines(ax)) == ["plain: validation"] and ax.get_yscale() == "linear"
 
 
+# -- plot_function_fit -----------------------------------------------------------------------------------
+
+X_FEW = np.array([-0.8, -0.3, 0.1, 0.6])
+Y_FEW = np.array([0.2, -0.5, 0.4, 0.9])
+GRID = np.linspace(-1, 1, 21)
+
+
+def test_function_fit_draws_each_fit_the_truth_and_both_sets_of_points():
+    wiggly, smooth = np.sin(9 * GRID) * 50, 0.5 * GRID
+    test = (np.array([[-0.5], [0.0], [0.5]]), np.array([[0.1], [0.0], [-0.1]]))  # columns (n, 1) are fine
+    ax = plots.plot_function_fit(X_FEW[:, None], Y_FEW, GRID[:, None], {"none": wiggly, "decay": smooth},
+                                 truth=np.sin(GRID), test=test)
+    lines = _lines(ax)
+    assert_allclose(lines["none"].get_ydata(), wiggly, rtol=0, atol=0, err_msg="the first fit")
+    assert_allclose(lines["decay"].get_xdata(), GRID, rtol=0, atol=0, err_msg="fits are drawn over the grid")
+    assert_allclose(lines["the function sampled"].get_ydata(), np.sin(GRID), rtol=0, atol=0)
+    assert lines["none"].get_color() != lines["decay"].get_color()
+    train = lines["training points (4)"]
+    assert_allclose(train.get_ydata(), Y_FEW, rtol=0, atol=0, err_msg="the training points")
+    assert train.get_linestyle() == "None" and train.get_markerfacecolor() == "black"
+    hollow = lines["test points (3)"]
+    assert_allclose(hollow.get_xdata(), [-0.5, 0.0, 0.5], rtol=0, atol=0, err_msg="the test points")
+    assert hollow.get_markerfacecolor() == "none", "test points are hollow"
+    low, high = ax.get_ylim()
+    assert low < -1.0 and high > 1.0, "every point and the truth are inside the plot"
+    assert high < 5, "a fit that shoots off does not flatten the plot: the axis follows the points, not the fit"
+    assert _below_the_axes(ax)
+
+
+def test_function_fit_without_truth_or_test_points_on_a_given_axes():
+    _, given = plt.subplots()
+    ax = plots.plot_function_fit(X_FEW, Y_FEW, GRID, {"fit": GRID}, ax=given, title="t")
+    assert ax is given and set(_lines(ax)) == {"fit", "training points (4)"} and ax.get_title() == "t"
+
+
+@pytest.mark.parametrize("call,pattern", [
+    (lambda: plots.plot_function_fit(X_FEW, Y_FEW[:3], GRID, {"a": GRID}),
+     r"plot_function_fit expects the training points as x and y of shape \(n,\) or \(n, 1\), the same n >= 1, "
+     r"got \(4,\) and \(3,\)"),
+    (lambda: plots.plot_function_fit(X_FEW, Y_FEW, GRID[::-1], {"a": GRID}),
+     r"plot_function_fit expects grid to be an increasing array of shape \(G,\) or \(G, 1\)"),
+    (lambda: plots.plot_function_fit(X_FEW, Y_FEW, GRID, {}),
+     r"plot_function_fit expects fits to be a non-empty dict label -> predictions on the grid, got dict"),
+    (lambda: plots.plot_function_fit(X_FEW, Y_FEW, GRID, {"a": GRID[:5]}),
+     r"plot_function_fit expects fits\['a'\] to hold one prediction per grid point \(21,\), got \(5,\)"),
+    (lambda: plots.plot_function_fit(X_FEW, Y_FEW, GRID, {"a": GRID}, truth=GRID[:3]),
+     r"plot_function_fit expects truth to hold one value per grid point \(21,\), got \(3,\)"),
+    (lambda: plots.plot_function_fit(X_FEW, Y_FEW, GRID, {"a": GRID}, test=X_FEW),
+     r"plot_function_fit expects test to be a pair \(x, y\) of points, got ndarray"),
+    (lambda: plots.plot_function_fit(X_FEW, Y_FEW, GRID, {"a": GRID}, test=(X_FEW, Y_FEW[:2])),
+     r"plot_function_fit expects the test points as x and y .* got \(4,\) and \(2,\)"),
+    (lambda: plots.plot_function_fit(X_FEW, Y_FEW, GRID, {"a": np.full(21, np.nan)}),
+     r"fits\['a'\] must be finite"),
+])
+def test_function_fit_bad_input(call, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        call()
+
+
 # -- plot_early_stopping -------------------------------------------------------------------------------
 
 def test_early_stopping_marks_the_restored_epoch_and_the_stop():
@@ -65,6 +124,20 @@ def test_early_stopping_marks_the_restored_epoch_and_the_stop():
     patch = span[0]  # a Rectangle in matplotlib >= 3.9, a Polygon before
     xs = [patch.get_x(), patch.get_x() + patch.get_width()] if hasattr(patch, "get_width") else patch.get_xy()[:, 0]
     assert (min(xs), max(xs)) == (2, 5)
+
+
+def _below_the_axes(ax):
+    """Is the legend entirely below the axes (where it covers no curve)?"""
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    return ax.get_legend().get_window_extent(renderer).y1 <= ax.get_window_extent(renderer).y0
+
+
+def test_early_stopping_legend_sits_below_the_curves():
+    ax = plots.plot_early_stopping(history(TRAIN[:6], VAL[:6]), 2, 5, full=history(TRAIN, VAL), patience=3)
+    assert _below_the_axes(ax), "the legend covers the curves"
+    assert len(ax.get_legend().get_texts()) == 7
 
 
 @pytest.mark.parametrize("call,pattern", [
@@ -89,15 +162,23 @@ def test_curve_plots_bad_input(call, pattern):
 
 # -- plot_cv_curve ------------------------------------------------------------------------------------
 
-def test_cv_curve_shows_mean_and_sd_of_the_folds_and_the_chosen_lambda():
+CV_SCORES = np.array([[0.4, 0.5, 0.3, 0.6], [0.2, 0.3, 0.25, 0.35], [0.3, 0.3, 0.4, 0.5]])
+
+
+def _bar_lengths(errorbar):
+    return [seg[1, 1] - seg[0, 1] for seg in errorbar.lines[2][0].get_segments()]  # one segment per lambda
+
+
+def test_cv_curve_shows_the_mean_with_its_standard_error_and_the_chosen_lambda():
     lams = [0.001, 0.01, 0.1]
-    scores = np.array([[0.4, 0.5, 0.3, 0.6], [0.2, 0.3, 0.25, 0.35], [0.3, 0.3, 0.4, 0.5]])
+    scores = CV_SCORES
     ax = plots.plot_cv_curve(lams, scores, chosen=0.01)
     errorbar = ax.containers[0]
-    assert errorbar.get_label() == "mean ± SD over 4 folds"
+    assert errorbar.get_label() == "mean ± standard error (SD/√4)"
     assert_allclose(errorbar.lines[0].get_ydata(), scores.mean(axis=1), rtol=1e-15, err_msg="the means")
-    bars = errorbar.lines[2][0].get_segments()  # the error bars: one segment per lambda
-    assert_allclose([seg[1, 1] - seg[0, 1] for seg in bars], 2 * scores.std(axis=1), rtol=1e-12, err_msg="± SD")
+    se = scores.std(axis=1, ddof=1) / np.sqrt(4)
+    assert_allclose(_bar_lengths(errorbar), 2 * se, rtol=1e-12, err_msg="± the standard error")
+    assert _below_the_axes(ax)
     dots = [line for line in ax.lines if line.get_marker() == "."]
     assert len(dots) == 4 and sorted(np.concatenate([d.get_ydata() for d in dots])) == sorted(scores.ravel())
     star = _lines(ax)["chosen λ = 0.01"]
@@ -105,7 +186,16 @@ def test_cv_curve_shows_mean_and_sd_of_the_folds_and_the_chosen_lambda():
     assert ax.get_xscale() == "log"
 
 
+def test_cv_curve_can_show_the_spread_of_single_folds_instead():
+    ax = plots.plot_cv_curve([0.001, 0.01, 0.1], CV_SCORES, bars="sd")
+    assert ax.containers[0].get_label() == "mean ± SD over 4 folds"
+    assert_allclose(_bar_lengths(ax.containers[0]), 2 * CV_SCORES.std(axis=1, ddof=1), rtol=1e-12,
+                    err_msg="± the sample SD (ddof = 1)")
+
+
 @pytest.mark.parametrize("call,pattern", [
+    (lambda: plots.plot_cv_curve([0.1, 1.0], np.ones((2, 3)), bars="sem"),
+     r"plot_cv_curve expects bars to be one of \['se', 'sd'\], got 'sem'"),
     (lambda: plots.plot_cv_curve([0.1, 1.0], np.ones((3, 4))),
      r"plot_cv_curve expects scores of shape \(L, k\) = \(2, k >= 2\), .* got \(3, 4\)"),
     (lambda: plots.plot_cv_curve([0.1, 1.0], np.ones((2, 1))), r"got \(2, 1\)"),
@@ -131,6 +221,43 @@ def test_weight_pattern_masks_exact_zeros_only_on_a_symmetric_scale():
     assert ax.get_title() == "50% of the weights are exactly 0 (white)"
 
 
+SPARSE = np.array([[0.0, 0.0, 0.0, 0.0],
+                   [0.3, 0.0, 1e-9, 0.0],
+                   [0.0, 0.0, 0.0, 0.0],
+                   [-0.1, 0.0, 0.2, 0.5]])
+
+
+def test_unit_order_puts_the_units_with_most_nonzero_weights_first():
+    rows, cols = plots.unit_order(SPARSE)
+    assert rows.tolist()[:2] == [3, 1] and set(rows.tolist()[2:]) == {0, 2}, "rows by non-zero count, zeros last"
+    assert cols.tolist() == [0, 2, 3, 1], "columns: 2 non-zero (0 before 2 by norm), then 1, then none"
+    ties = np.array([[0.1, 0.0], [0.0, -0.7]])
+    assert plots.unit_order(ties)[0].tolist() == [1, 0], "equal counts: the larger norm first"
+
+
+def test_sorted_weight_pattern_gathers_the_all_zero_rows_and_columns():
+    ax = plots.plot_weight_pattern(SPARSE, sort=True, colorbar=False)
+    rows, cols = plots.unit_order(SPARSE)
+    image = ax.images[0].get_array()
+    assert_allclose(image.filled(np.nan), np.where(SPARSE == 0, np.nan, SPARSE)[rows][:, cols], rtol=0, atol=0,
+                    err_msg="the image is W with its rows and columns sorted")
+    assert image.mask[2:].all() and image.mask[:, 3].all(), "two zero rows at the bottom, one zero column right"
+    dashed = [line for line in ax.lines if line.get_linestyle() == "--"]
+    assert sorted(tuple(line.get_xydata()[0]) for line in dashed) == [(0, 1.5), (2.5, 0)]
+    assert "2 all-zero rows" in ax.get_ylabel() and "1 all-zero columns" in ax.get_xlabel()
+
+
+def test_sign_pattern_colors_every_nonzero_weight_however_small():
+    ax = plots.plot_weight_pattern(SPARSE, signs=True)
+    image = ax.images[0].get_array()
+    assert_allclose(image.filled(0), np.sign(SPARSE), rtol=0, atol=0, err_msg="the image is the sign of W")
+    assert not image.mask[1, 2], "1e-9 is not 0: it is drawn in full color"
+    cmap = ax.images[0].get_cmap()
+    assert cmap(0.0)[:3] != cmap(1.0)[:3] and all(c < 0.9 for c in cmap(1.0)[:3] + cmap(0.0)[:3])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["positive", "negative", "exactly 0"]
+    assert len(ax.figure.axes) == 1, "a legend, no colorbar"
+
+
 def test_sparsity_plot_draws_the_fractions_against_lambda():
     ax = plots.plot_sparsity([0.001, 0.01, 0.1], [0.0, 0.25, 0.9])
     assert_allclose(ax.lines[0].get_ydata(), [0.0, 0.25, 0.9], rtol=0, atol=0)
@@ -141,6 +268,11 @@ def test_sparsity_plot_draws_the_fractions_against_lambda():
     (lambda: plots.plot_weight_pattern(np.ones(3)),
      r"plot_weight_pattern expects W to be a weight matrix of shape \(out, in\), got \(3,\)"),
     (lambda: plots.plot_weight_pattern([[np.nan]]), r"W must be finite"),
+    (lambda: plots.plot_weight_pattern(SPARSE, sort="yes"),
+     r"plot_weight_pattern expects sort to be True or False, got 'yes'"),
+    (lambda: plots.plot_weight_pattern(SPARSE, signs=1), r"plot_weight_pattern expects signs to be True or False"),
+    (lambda: plots.unit_order(np.ones((2, 2, 2))),
+     r"unit_order expects W to be a weight matrix of shape \(out, in\), got \(2, 2, 2\)"),
     (lambda: plots.plot_sparsity([0.1, 1.0], [0.2, 1.5]),
      r"plot_sparsity expects zero_fractions to be 2 values in \[0, 1\]"),
     (lambda: plots.plot_sparsity([0.1, 1.0], [0.2]), r"plot_sparsity expects zero_fractions to be 2 values"),
@@ -303,9 +435,13 @@ def _assert_fits_the_column(fig):
 
 @pytest.mark.parametrize("draw", [
     lambda: plots.plot_curves({"no regularization": history(TRAIN, VAL), "weight decay": history(TRAIN, VAL)}),
+    lambda: plots.plot_function_fit(X_FEW, Y_FEW, GRID, {"no regularization": GRID, "weight decay, λ = 0.003": GRID},
+                                    truth=GRID, test=(X_FEW, Y_FEW)),
     lambda: plots.plot_early_stopping(history(TRAIN[:6], VAL[:6]), 2, 5, full=history(TRAIN, VAL), patience=3),
     lambda: plots.plot_cv_curve([0.001, 0.01, 0.1], [[0.4, 0.5], [0.3, 0.35], [0.45, 0.5]], chosen=0.01),
     lambda: plots.plot_weight_pattern(np.random.default_rng(0).normal(size=(64, 64))),
+    lambda: plots.plot_weight_pattern(np.random.default_rng(0).normal(size=(64, 64)) * (np.arange(64) < 20),
+                                      sort=True, signs=True),
     lambda: plots.plot_sparsity([0.001, 0.01, 0.1], [0.0, 0.25, 0.9]),
     lambda: plots.draw_dropout([4, 6, 6, 1], [[0] * 4, [1, 0, 0, 1, 0, 0], [0] * 6, [0]]),
     lambda: plots.draw_dropout([8, 10, 10, 10, 10, 1], [[0] * 8] + [[0] * 10] * 4 + [[0]]),  # 12.4 in unshrunk
@@ -320,8 +456,8 @@ def _assert_fits_the_column(fig):
                                         "L1, λ = 0.03": [0.18, 0.2, 0.17, 0.2, 0.2],
                                         "dropout, p = 0.2": [0.21, 0.2, 0.21, 0.2, 0.22]},
                                        {"always the training mean": 0.44}),
-], ids=["curves", "early_stopping", "cv_curve", "weight_pattern", "sparsity", "dropout", "dropout_wide",
-        "dropout_outputs", "decay_by_gradient", "seed_comparison"])
+], ids=["curves", "function_fit", "early_stopping", "cv_curve", "weight_pattern", "sign_pattern", "sparsity",
+        "dropout", "dropout_wide", "dropout_outputs", "decay_by_gradient", "seed_comparison"])
 def test_default_figures_fit_the_books_column(draw):
     _assert_fits_the_column(draw().figure)
 

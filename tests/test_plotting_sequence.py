@@ -3,7 +3,7 @@
 
 import numpy as np
 import pytest
-from matplotlib.colors import LogNorm
+from matplotlib.colors import LogNorm, to_rgba
 from numpy.testing import assert_allclose, assert_array_equal
 
 from figure_checks import saved_width, smallest_font
@@ -44,6 +44,72 @@ def test_jacobian_patterns_on_a_log_scale_share_one_norm():
     assert_allclose(axes[0].images[0].get_array().compressed(), np.abs(J[J != 0]), rtol=0, atol=0)
     assert axes[0].figure.get_suptitle() == "two"
     axes[0].figure.canvas.draw()
+
+
+def _arrows(ax, gid):
+    """The annotation arrows with this gid: [(tail, head, color)] in data coordinates."""
+    found = [a for a in ax.texts if getattr(a, "arrow_patch", None) is not None and a.get_gid() == gid]
+    return [(np.array(a.xyann), np.array(a.xy), a.arrow_patch.get_edgecolor()) for a in found]
+
+
+def _texts(ax):
+    return [t.get_text() for t in ax.texts if t.get_text()]
+
+
+def test_unrolled_rnn_draws_the_shared_weights_and_the_reverse_sweep_right_to_left():
+    ax = plots.draw_unrolled_rnn()  # h_0, h_1, h_2, gap, h_{T-1}, h_T
+    texts = _texts(ax)
+    for symbol in (r"\mathbf{x}", r"\mathcal{L}", r"\bar{\mathbf{y}}", r"\mathbf{u}"):
+        assert [t for t in texts if t.startswith(f"${symbol}_")] == [
+            f"${symbol}_{{{s}}}$" for s in ("1", "2", "T{-}1", "T")], symbol
+    states = [t for t in texts if t.startswith(r"$\mathbf{h}_")]
+    assert states == [r"$\mathbf{h}_0$"] + [rf"$\mathbf{{h}}_{{{s}}}$" for s in ("1", "2", "T{-}1", "T")]
+    assert texts.count(r"$\mathbf{W}_{hh}$") == 5, "the same W_hh on every one of the 5 transitions drawn"
+    assert texts.count(r"$\mathbf{W}_{ih}$") == 4, "the same W_ih at every step drawn"
+    assert texts.count("⋯") == 3, "the gap in all three rows"
+    forward, backward = _arrows(ax, "forward-h"), _arrows(ax, "backward-h")
+    assert len(forward) == 5 and all(head[0] > tail[0] and head[1] == tail[1] for tail, head, _ in forward)
+    assert len(backward) == 4, "one arrow back per transition, none into the constant h_0"
+    assert all(head[0] < tail[0] for tail, head, _ in backward), "the cotangents flow right to left"
+    assert min(head[0] for _, head, _ in backward) > 0.5, "nothing flows back into h_0 (column 0)"
+    red = to_rgba(plots._BACKWARD)
+    assert all(to_rgba(color) == red for *_, color in backward + _arrows(ax, "backward-loss"))
+    assert all(to_rgba(color) != red for *_, color in forward + _arrows(ax, "forward-x"))
+    up = _arrows(ax, "forward-x") + _arrows(ax, "forward-loss")
+    assert len(up) == 8 and all(head[1] > tail[1] for tail, head, _ in up), "inputs and outputs flow upward"
+    down = _arrows(ax, "backward-loss")
+    assert len(down) == 4 and all(head[1] < tail[1] for tail, head, _ in down), "y_bar_t comes down into h_t"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["forward pass: values",
+                                                                   "reverse sweep: cotangents"]
+    short = plots.draw_unrolled_rnn(first=1, last=1)  # h_0, h_1, gap, h_T
+    assert len(_arrows(short, "forward-h")) == 3 and len(_arrows(short, "backward-h")) == 2
+
+
+def test_image_predictions_show_each_image_its_class_and_every_models_guess():
+    rng = np.random.default_rng(4)
+    images = rng.normal(size=(5, 16))  # flattened 4 x 4 images
+    labels = np.array([0, 1, 2, 0, 1])
+    guesses = {"CNN": np.array([0, 1, 2, 1, 1]), "MLP": np.array([2, 1, 0, 0, 1])}
+    kernels = rng.normal(size=(3, 1, 2, 2))
+    names = ["a", "b", "c"]
+    image_axes, kernel_axes = plots.plot_image_predictions(images, labels, guesses, names, kernels=kernels,
+                                                           ncols=3)
+    assert len(image_axes) == 5 and len(kernel_axes) == 3
+    for k, ax in enumerate(image_axes):
+        assert_array_equal(ax.images[0].get_array(), images[k].reshape(4, 4))
+        assert ax.get_title() == names[labels[k]]
+        lines = ax.get_xlabel().split("\n")
+        assert lines == [f"{m}: {names[g[k]]} {'✓' if g[k] == labels[k] else '✗'}" for m, g in guesses.items()]
+    assert image_axes[3].get_xlabel() == "CNN: b ✗\nMLP: a ✓"
+    largest = np.abs(kernels).max()
+    for k, ax in enumerate(kernel_axes):
+        assert_array_equal(ax.images[0].get_array(), kernels[k, 0])
+        assert ax.images[0].get_clim() == (-largest, largest), "one symmetric scale: white is 0"
+        assert ax.get_title() == f"kernel {k + 1}"
+    fig = image_axes[0].figure
+    assert len(fig.axes) == 5 + 3 + 1, "images, kernels and a colorbar: the empty slot is removed"
+    bare, none = plots.plot_image_predictions(images.reshape(5, 4, 4), labels, {"CNN": labels}, names)
+    assert none == [] and len(bare[0].figure.axes) == 5
 
 
 def test_forecasts_draw_the_series_and_each_prediction():
@@ -111,6 +177,22 @@ BAD_PLOTS = [
      r"plot_jacobian_patterns expects blocks\[0\] to tile the matrix of shape \(4, 6\), got \(3, 2\)"),
     (lambda: plots.plot_jacobian_patterns([np.ones((2, 2))], titles=["a", "b"]),
      r"plot_jacobian_patterns expects 1 titles and 1 blocks, got 2 and 1"),
+    (lambda: plots.draw_unrolled_rnn(first=0), r"draw_unrolled_rnn expects first to be an integer >= 1, got 0"),
+    (lambda: plots.draw_unrolled_rnn(first=4, last=3),
+     r"draw_unrolled_rnn expects first \+ last <= 6 steps, to fit the column, got first = 4 and last = 3"),
+    (lambda: plots.plot_image_predictions(np.ones((2, 15)), [0, 1], {}, ["a", "b"]),
+     r"plot_image_predictions expects flattened images of shape \(n, H\*W\) with H = W, got \(2, 15\)"),
+    (lambda: plots.plot_image_predictions(np.ones((2, 4, 4)), [0, 2], {}, ["a", "b"]),
+     r"plot_image_predictions expects labels to be integer labels in 0..1 of shape \(2,\), got shape \(2,\)"),
+    (lambda: plots.plot_image_predictions(np.ones((2, 4, 4)), [0, 1], {"m": [0, 1, 1]}, ["a", "b"]),
+     r"plot_image_predictions expects predictions\['m'\] to be integer labels in 0..1 of shape \(2,\), "
+     r"got shape \(3,\)"),
+    (lambda: plots.plot_image_predictions(np.ones((2, 4, 4)), [0, 1], [0, 1], ["a", "b"]),
+     r"plot_image_predictions expects predictions to be a dict model -> \(n,\) labels, got list"),
+    (lambda: plots.plot_image_predictions(np.ones((2, 4, 4)), [0, 1], {}, "ab"),
+     r"plot_image_predictions expects class_names to be a list of at least two names"),
+    (lambda: plots.plot_image_predictions(np.ones((2, 4, 4)), [0, 1], {}, ["a", "b"], kernels=np.ones((2, 2))),
+     r"plot_image_predictions expects kernels of shape \(C, Q_H, Q_W\) or \(C, 1, Q_H, Q_W\), got \(2, 2\)"),
     (lambda: plots.plot_forecasts(np.ones(3), {"m": np.ones(4)}),
      r"plot_forecasts expects predictions\['m'\] to have the shape of y, \(3,\), got \(4,\)"),
     (lambda: plots.plot_forecasts(np.ones((3, 1)), {"m": np.ones(3)}),
@@ -154,7 +236,7 @@ def _chapter_jacobians():
 
 @pytest.mark.parametrize("draw", [
     lambda: plots.plot_jacobian_patterns(_chapter_jacobians()[:2], titles=["Linear(12 -> 10): dense",
-                                                                           "Conv1D, 1 channel, K = 3: banded"]),
+                                                                           "Conv1D, 1 channel, Q = 3: banded"]),
     lambda: plots.plot_jacobian_patterns(_chapter_jacobians(), blocks=[None, None, (4, 6)]),
     lambda: plots.plot_jacobian_patterns([np.tril(np.ones((20, 10)))], log=True, title="one"),
     lambda: plots.plot_jacobian_patterns([np.ones((30, 40))]),
@@ -164,8 +246,15 @@ def _chapter_jacobians():
     lambda: plots.plot_update_norms({"no clipping": np.exp(np.sin(np.arange(600.0))),
                                      "clipped (norm before clipping)": np.exp(np.cos(np.arange(600.0)))},
                                     max_norm=0.5),
+    lambda: plots.draw_unrolled_rnn(),
+    lambda: plots.draw_unrolled_rnn(first=3, last=3),
+    lambda: plots.plot_image_predictions(  # chapter 8: 8 test images of 8 x 8, two models, 4 kernels 3 x 3
+        np.random.default_rng(0).normal(size=(8, 64)), np.arange(8) % 4,
+        {"CNN": np.arange(8) % 4, "MLP": np.zeros(8, dtype=int)},
+        ["horizontal", "vertical", "diagonal", "anti-diagonal"],
+        kernels=np.random.default_rng(1).normal(size=(4, 1, 3, 3)))[0],
 ], ids=["two_jacobians", "three_jacobians", "rnn_jacobian", "large_jacobian", "forecasts", "gradient_norms",
-        "update_norms"])
+        "update_norms", "unrolled_rnn", "unrolled_rnn_long", "image_predictions"])
 def test_default_figures_fit_the_books_column(draw):
     drawn = draw()
     _assert_fits_the_column((drawn[0] if isinstance(drawn, list) else drawn).figure)

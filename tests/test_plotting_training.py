@@ -1,4 +1,5 @@
-"""Chapter 5's figures (lecture_code.plotting.training): training curves, schedules, rates, work, per-layer values."""
+"""Chapter 5's figures (lecture_code.plotting.training): training curves (also on a broken axis), paths on a loss
+surface, schedules, rates, work, per-layer values."""
 
 import math
 import re
@@ -59,6 +60,27 @@ def test_loss_curves_validation_and_non_finite_points():
     assert_array_equal(ax.lines[0].get_xdata(), [0, 1])
 
 
+def test_an_overflowed_loss_is_an_x_at_the_top_in_the_runs_color():
+    ok = training.History([0, 1, 2], [3.0, 2.0, 1.0], [None] * 3, [0, 5, 10], [0.0] * 3)
+    blown = training.History([0, 1], [3.0, math.inf], [None] * 2, [0, 3], [0.0] * 2)
+    ax = plots.plot_loss_curves({"fine": ok, "blown": blown})
+    fine, line = ax.lines
+    assert_allclose(line.get_ydata(), [3.0], rtol=0, atol=0, err_msg="the line stops before the overflow")
+    (marks,) = [c for c in ax.collections if c.get_gid() == "overflow"]
+    assert_allclose(marks.get_offsets(), [[1.0, 1.0]], rtol=0, atol=0,
+                    err_msg="one x at epoch 1, at the top edge (y = 1 in axes coordinates)")
+    assert_allclose(marks.get_edgecolor()[0][:3], to_rgb(line.get_color()), rtol=0, atol=1e-12,
+                    err_msg="the x has its run's color")
+    assert marks.get_offset_transform() == ax.get_xaxis_transform() and not marks.get_clip_on()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["fine", "blown"], "no legend entry for the x"
+
+
+def test_epochs_get_whole_number_ticks():
+    ax = plots.plot_loss_curves({"run": small_run(epochs=3)})
+    ax.figure.canvas.draw()
+    assert all(float(t).is_integer() for t in ax.get_xticks()), ax.get_xticks()
+
+
 def test_log_axes_get_plain_tick_labels():
     h = small_run()
     ax = plots.plot_loss_curves({"run": h})
@@ -98,6 +120,106 @@ def test_loss_curves_without_validation_data_say_so():
         plots.plot_loss_curves({"a": small_run(validation=False)}, which="val")
 
 
+# -- plot_loss_curves_broken ---------------------------------------------------------------------------
+
+
+def _diverging_runs():
+    calm = training.History([0, 1, 2, 3], [8.0, 1.0, 0.5, 0.3], [None] * 4, [0, 1, 2, 3], [0.0] * 4)
+    wild = training.History([0, 1, 2, 3], [8.0, 1e13, 1e6, 2.0], [None] * 4, [0, 1, 2, 3], [0.0] * 4)
+    gone = training.History([0, 1], [4.0, math.inf], [None] * 2, [0, 1], [0.0] * 2)
+    return {"calm": calm, "wild": wild, "gone": gone}
+
+
+def test_broken_axis_draws_every_run_in_both_panels_split_at_the_given_loss():
+    runs = _diverging_runs()
+    top, bottom = plots.plot_loss_curves_broken(runs, split=40)
+    for ax in (top, bottom):
+        assert len(ax.lines) == 3 + 1, "one line per run, then the break marks"
+        for line, h in zip(ax.lines, runs.values()):
+            finite = [v for v in h.train_loss if math.isfinite(v)]
+            assert_allclose(line.get_ydata(), finite, rtol=0, atol=0, err_msg="each run's losses, in both panels")
+        assert ax.get_yscale() == "log"
+    low, high = bottom.get_ylim()
+    assert high == 40 and low < 0.3, "the bottom panel shows every loss up to the split"
+    low, high = top.get_ylim()
+    assert low == 40 and high >= 1e13, "the top panel shows the blow-up"
+    assert top.get_position().height < 0.5 * bottom.get_position().height, "the top panel is the short one"
+    assert top.get_legend() is None and [t.get_text() for t in bottom.get_legend().get_texts()] == list(runs)
+    assert not top.spines["bottom"].get_visible() and not bottom.spines["top"].get_visible()
+    over_top = [c for c in top.collections if c.get_gid() == "overflow"]
+    over_bottom = [c for c in bottom.collections if c.get_gid() == "overflow"]
+    assert len(over_top) == 1 and not over_bottom, "an overflow is marked once, at the top of the top panel"
+    assert top.get_shared_x_axes().joined(top, bottom)
+
+
+def test_broken_axis_without_a_blow_up_keeps_a_top_panel_above_the_split():
+    calm = _diverging_runs()["calm"]
+    top, bottom = plots.plot_loss_curves_broken({"calm": calm}, split=10)
+    assert top.get_ylim() == (10, 100) and bottom.get_ylim()[1] == 10
+
+
+@pytest.mark.parametrize("split,axes,pattern", [
+    (0.0, None, r"plot_loss_curves_broken expects split to be a finite loss > 0 \(where the axis breaks\), got 0.0"),
+    (math.inf, None, r"plot_loss_curves_broken expects split to be a finite loss > 0"),
+    ("40", None, r"plot_loss_curves_broken expects split to be a finite loss > 0 .*got '40'"),
+    (40, "ax", r"plot_loss_curves_broken expects axes to be a pair \(top, bottom\), got 'ax'"),
+])
+def test_broken_axis_bad_input(split, axes, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        plots.plot_loss_curves_broken(_diverging_runs(), split=split, axes=axes)
+
+
+# -- plot_loss_paths ------------------------------------------------------------------------------------
+
+
+def _bowl():
+    w1, w2 = np.linspace(-2, 2, 41), np.linspace(-1, 3, 31)
+    W1, W2 = np.meshgrid(w1, w2)
+    return w1, w2, 0.5 * (W1 - 0.5) ** 2 + 2.0 * (W2 - 1.0) ** 2 + 0.1
+
+
+def test_paths_are_drawn_on_contours_of_the_loss():
+    w1, w2, C = _bowl()
+    short = np.array([[1.5, -0.5], [1.2, 0.2], [0.9, 0.6]])
+    long = np.column_stack([np.linspace(1.5, 0.5, 600), np.linspace(-0.5, 1.0, 600)])
+    ax = plots.plot_loss_paths(w1, w2, C, {"full batch": short, "stochastic": long}, minimum=(0.5, 1.0), levels=6)
+    full, sgd, start, star = ax.lines
+    assert_allclose(np.column_stack([full.get_xdata(), full.get_ydata()]), short, rtol=0, atol=0)
+    assert_allclose(np.column_stack([sgd.get_xdata(), sgd.get_ydata()]), long, rtol=0, atol=0)
+    assert full.get_marker() == "o" and sgd.get_marker() in ("None", None, ""), "markers only on a short path"
+    assert sgd.get_linewidth() < full.get_linewidth(), "a long, busy path is drawn thinner"
+    assert_allclose([start.get_xdata()[0], start.get_ydata()[0]], short[0], rtol=0, atol=0, err_msg="start: a dot")
+    assert_allclose([star.get_xdata()[0], star.get_ydata()[0]], [0.5, 1.0], rtol=0, atol=0)
+    assert star.get_marker() == "*"
+    (contours,) = [c for c in ax.collections if hasattr(c, "levels")]
+    low, high = C.min(), C.max()
+    assert_allclose(contours.levels, low + (high - low) * (np.arange(1, 7) / 6) ** 2, rtol=1e-12, atol=0,
+                    err_msg="levels at min + (max - min)(k / levels)^2")
+    assert ax.get_xlim() == (-2, 2) and ax.get_ylim() == (-1, 3) and ax.get_aspect() == 1.0
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["full batch", "stochastic", "start", "minimum"], labels
+
+
+@pytest.mark.parametrize("change,pattern", [
+    (dict(w1=[0.0]), r"plot_loss_paths expects w1 to be an increasing 1-d grid of at least 2 finite numbers, "
+                     r"got shape \(1,\)"),
+    (dict(w2=[1.0, 0.0]), r"plot_loss_paths expects w2 to be an increasing 1-d grid"),
+    (dict(losses=np.ones((41, 31))), r"plot_loss_paths expects losses to be finite, of shape \(len\(w2\), "
+                                     r"len\(w1\)\) = \(31, 41\), got shape \(41, 31\)"),
+    (dict(paths={"a": np.ones((5, 3))}), r"plot_loss_paths expects paths\['a'\] to be finite points of shape "
+                                          r"\(K, 2\), got shape \(5, 3\)"),
+    (dict(paths=[np.ones((5, 2))]), r"plot_loss_paths expects paths to be a non-empty dict"),
+    (dict(minimum=(1.0, 2.0, 3.0)), r"plot_loss_paths expects minimum to be a point \(w1, w2\)"),
+    (dict(levels=0), r"plot_loss_paths expects levels to be an integer >= 1, got 0"),
+    (dict(labels="w"), r"plot_loss_paths expects labels to be a pair of axis labels \(str, str\), got 'w'"),
+])
+def test_paths_bad_input(change, pattern):
+    w1, w2, C = _bowl()
+    args = dict(w1=w1, w2=w2, losses=C, paths={"a": np.zeros((3, 2))}) | change
+    with pytest.raises(ValueError, match=pattern):
+        plots.plot_loss_paths(args.pop("w1"), args.pop("w2"), args.pop("losses"), args.pop("paths"), **args)
+
+
 # -- plot_schedules -------------------------------------------------------------------------------------
 
 
@@ -130,20 +252,18 @@ def test_schedules_bad_input(schedules, n, pattern):
 # -- plot_evaluations -----------------------------------------------------------------------------------
 
 
-def test_evaluations_draw_the_lowest_loss_so_far_and_the_raw_losses_faintly():
+def test_evaluations_draw_only_the_lowest_loss_so_far():
     cg = [5.0, 3.0, 40.0, 2.0, 2.5, 1.0]
     gd = [5.0, 4.0, 3.5, 3.2]
     ax = plots.plot_evaluations({"CG": cg, "GD": gd})
-    best_cg, best_gd, raw_cg, raw_gd = ax.lines
+    assert len(ax.lines) == 2, "one line per optimizer: the points a line search rejected are not drawn"
+    best_cg, best_gd = ax.lines
     assert_array_equal(best_cg.get_xdata(), np.arange(1, 7), err_msg="evaluation k = 1, 2, ...")
     assert_allclose(best_cg.get_ydata(), [5.0, 3.0, 3.0, 2.0, 2.0, 1.0], rtol=0, atol=0, err_msg="running minimum")
     assert_allclose(best_gd.get_ydata(), gd, rtol=0, atol=0)
-    assert_allclose(raw_cg.get_ydata(), cg, rtol=0, atol=0)
-    assert raw_cg.get_alpha() < 0.5 and raw_cg.get_color() == best_cg.get_color()
-    assert raw_gd.get_color() == best_gd.get_color() != best_cg.get_color()
+    assert best_gd.get_color() != best_cg.get_color()
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["CG", "GD"]
-    low, high = ax.get_ylim()
-    assert low < 1.0 and 5.0 < high < 40.0, "a line-search spike must not squash the bold lines"
+    assert ax.get_yscale() == "log" and "lowest" in ax.get_ylabel()
 
 
 def test_evaluations_raw_only():
@@ -212,17 +332,17 @@ def test_rates_bad_input(rates, band, pattern):
 # -- plot_work -----------------------------------------------------------------------------------------
 
 
-def test_work_per_epoch_draws_the_lowest_loss_so_far_at_the_given_work():
+def test_work_per_epoch_draws_only_the_lowest_loss_so_far_at_the_given_work():
     cg = ([1, 2, 3, 4], [5.0, 6.0, 2.0, 3.0])
     mini = ([0, 1, 2], [5.0, 1.0, 1.5])
     ax = plots.plot_work({"CG": cg, "mini-batch": mini})
-    best_cg, best_mini, raw_cg, raw_mini = ax.lines
+    assert len(ax.lines) == 2, "one line per optimizer, no faint traces of the raw losses"
+    best_cg, best_mini = ax.lines
     assert_array_equal(best_cg.get_xdata(), [1, 2, 3, 4])
     assert_allclose(best_cg.get_ydata(), [5.0, 5.0, 2.0, 2.0], rtol=0, atol=0, err_msg="running minimum")
     assert_array_equal(best_mini.get_xdata(), [0, 1, 2], err_msg="per epoch, work 0 (the start) is drawn")
     assert_allclose(best_mini.get_ydata(), [5.0, 1.0, 1.0], rtol=0, atol=0)
-    assert_allclose(raw_cg.get_ydata(), cg[1], rtol=0, atol=0)
-    assert raw_mini.get_alpha() < 0.5 and raw_mini.get_color() == best_mini.get_color() != best_cg.get_color()
+    assert best_mini.get_color() != best_cg.get_color()
     assert ax.get_xscale() == "linear" and ax.get_yscale() == "log"
     assert ax.get_xlabel().startswith("epochs of gradient work") and "lowest" in ax.get_ylabel()
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["CG", "mini-batch"]
@@ -307,6 +427,15 @@ def _assert_fits_the_column(fig):
     lambda: plots.plot_layer_curves({"He": np.geomspace(1, 0.1, 19), "Glorot": np.geomspace(1, 1e-6, 19)},
                                     x_label="depth (weight layers)", y_label="first / last layer",
                                     threshold=1e-3, threshold_label="1e-3"),
-], ids=["loss_curves", "loss_per_update", "schedules", "evaluations", "rates", "work", "layer_curves"])
+    lambda: plots.plot_loss_paths(*_bowl(), {"mini-batch, B = 32, 4 epochs": np.zeros((93, 2)),
+                                             "full batch, 4 epochs": np.ones((5, 2))}, minimum=(0.5, 1.0),
+                                  labels=("$w_1$ (water)", "$w_2$ (superplasticizer)")),
+], ids=["loss_curves", "loss_per_update", "schedules", "evaluations", "rates", "work", "layer_curves", "paths"])
 def test_default_figures_fit_the_books_column(draw):
     _assert_fits_the_column(draw().figure)
+
+
+def test_the_broken_axis_figure_fits_the_books_column():
+    top, bottom = plots.plot_loss_curves_broken(_diverging_runs(), split=40)
+    assert top.figure is bottom.figure
+    _assert_fits_the_column(top.figure)

@@ -136,6 +136,45 @@ def test_activation_vjp_rejects_wrong_answers_with_a_hint(name, fn, hint, capsys
     assert out.startswith("Not yet:") and hint in out, out
 
 
+def test_activation_vjp_from_the_output_accepts_right_answers(capsys):
+    """given="output": the answer gets y = phi(x) and writes phi' through it, never calling phi."""
+    assert selfcheck.activation_vjp(lambda y, u: (1.0 - y**2) * u, "tanh", given="output")
+    assert selfcheck.activation_vjp(lambda y, u: y * (1.0 - y) * u, "sigmoid", given="output")
+    assert capsys.readouterr().out.count("from the output y alone") == 2
+
+
+@pytest.mark.parametrize("name,fn", [("tanh", torch.tanh), ("sigmoid", torch.sigmoid)])
+def test_activation_vjp_from_the_output_is_what_torch_autograd_computes(name, fn, device):
+    """The self-check's expectation, given y, is the gradient autograd gives at the x with phi(x) = y."""
+    def torch_vjp(y, u):
+        x = np.arctanh(y) if name == "tanh" else np.log(y / (1.0 - y))  # the input that gave this output
+        x_t = tb.to_torch(x, device, requires_grad=True)
+        fn(x_t).backward(tb.to_torch(u, device))
+        return tb.to_numpy(x_t.grad)
+
+    assert selfcheck.activation_vjp(torch_vjp, name, given="output")
+
+
+@pytest.mark.parametrize("name,fn,hint", [
+    ("tanh", lambda y, u: (1.0 - np.tanh(y) ** 2) * u, "applied tanh to y again"),
+    ("sigmoid", lambda y, u: _sigmoid_vjp(y, u), "applied sigmoid to y again"),
+    ("tanh", lambda y, u: y * u, "the output y itself"),
+    ("sigmoid", lambda y, u: y * (1.0 - y), "phi'(x) alone"),
+    ("tanh", lambda y, u: (1.0 - y) * u, "phi' = 1 - y^2 written through the output"),
+    ("sigmoid", lambda y, u: (y * (1.0 - y) * u)[..., :1], "shaped like u"),
+])
+def test_activation_vjp_from_the_output_rejects_wrong_answers_with_a_hint(name, fn, hint, capsys):
+    assert not selfcheck.activation_vjp(fn, name, given="output")
+    out = capsys.readouterr().out
+    assert out.startswith("Not yet:") and hint in out, out
+
+
+def test_activation_vjp_input_and_output_answers_are_not_interchangeable(capsys):
+    assert not selfcheck.activation_vjp(lambda y, u: (1.0 - y**2) * u, "tanh")  # 1 - x^2 at the input
+    assert not selfcheck.activation_vjp(_tanh_vjp, "tanh", given="output")      # tanh applied twice
+    assert capsys.readouterr().out.count("Not yet:") == 2
+
+
 def test_activation_vjp_checks_a_batch_too(capsys):
     def single_only(x, u):
         if x.ndim == 2:
@@ -201,6 +240,10 @@ def test_batch_linear_vjp_rejects_wrong_answers_with_a_hint(fn, hint, capsys):
      r"eq15_gradients expects your function grads_fn\(W1, W2, x, y\) .*got str"),
     (lambda: selfcheck.activation_vjp(_tanh_vjp, "relu"),
      r"activation_vjp expects activation to be one of \['sigmoid', 'tanh'\], got 'relu'"),
+    (lambda: selfcheck.activation_vjp(_tanh_vjp, "tanh", given="x"),
+     r"activation_vjp expects given to be one of \['input', 'output'\], got 'x'"),
+    (lambda: selfcheck.activation_vjp(None, "tanh", given="output"),
+     r"activation_vjp expects your function vjp_fn\(y, u\) for the VJP, got NoneType"),
     (lambda: selfcheck.activation_vjp(None, "tanh"),
      r"activation_vjp expects your function vjp_fn\(x, u\) for the VJP, got NoneType"),
     (lambda: selfcheck.batch_linear_vjp(np.ones(3)),

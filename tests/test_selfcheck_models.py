@@ -126,3 +126,38 @@ def test_self_checks_reject_non_functions():
     for check in (checks.r2_function, checks.confusion_matrix_function, checks.stable_softmax):
         with pytest.raises(ValueError, match=rf"{check.__name__} expects your function .*, got str"):
             check("not a function")
+
+
+def _ce_grad_by_jacobian(a, y):
+    s = _stable(a)
+    return (np.diag(s) - np.outer(s, s)).T @ (-y / s)
+
+
+def test_cross_entropy_gradient_check_accepts_the_chain_rule(capsys):
+    assert checks.cross_entropy_gradient(_ce_grad_by_jacobian)
+    assert _verdict(capsys).startswith("Correct:")
+    # the library's own Jacobian, and the closed form s * sum(y) - y, are right too
+    import lecture_code as lc
+    assert checks.cross_entropy_gradient(lambda a, y: lc.Softmax().jacobian(a, {}).T @ (-y / _stable(a)))
+    assert checks.cross_entropy_gradient(lambda a, y: _stable(a) * y.sum() - y)
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda a, y: _stable(a) - y, "only when y sums to 1"),
+    (lambda a, y: -_ce_grad_by_jacobian(a, y), "wrong sign"),
+    (lambda a, y: np.diag(_stable(a)) @ (-y / _stable(a)), "only diag(s)"),
+    (lambda a, y: np.diag(_stable(a) * (1 - _stable(a))) @ (-y / _stable(a)), "only the diagonal of J"),
+    (lambda a, y: (np.diag(_stable(a)) - np.outer(_stable(a), _stable(a))) @ (-1 / _stable(a)), "not -1 / s"),
+    (lambda a, y: (np.diag(_stable(a)) - np.outer(_stable(a), _stable(a))) * (-y / _stable(a)), "with @"),
+    (lambda a, y: -y / _stable(a), "you return"),
+    (lambda a, y: 1 / 0, "raised ZeroDivisionError"),
+])
+def test_cross_entropy_gradient_check_names_the_mistake(wrong, hint, capsys):
+    assert not checks.cross_entropy_gradient(wrong)
+    out = _verdict(capsys)
+    assert out.startswith("Not yet:") and hint in out, out
+
+
+def test_cross_entropy_gradient_check_rejects_a_non_function():
+    with pytest.raises(ValueError, match=r"cross_entropy_gradient expects your function grad_fn\(a, y\), got int"):
+        checks.cross_entropy_gradient(3)

@@ -54,18 +54,35 @@ def test_jacobian_cost(capsys):
 
 
 def test_layer_vjp_accepts_right_functions_and_names_the_mistake(capsys):
-    assert selfcheck.layer_vjp(lc.Linear(3, 5), lambda x, theta, u: u @ theta["W"])
+    for seed in range(3):
+        assert selfcheck.layer_vjp(lc.Linear(3, 5), lambda x, theta, u: u @ theta["W"], rng=seed)
     softmax = lc.Softmax()
-    assert selfcheck.layer_vjp(softmax, lambda x, theta, u: softmax.jvp(x, theta, u))  # J is symmetric
+    assert selfcheck.layer_vjp(softmax, lambda x, theta, u: softmax.jvp(x, theta, u),  # J is symmetric
+                               rng=np.random.default_rng(0))
     capsys.readouterr()
-    assert not selfcheck.layer_vjp(lc.Linear(4, 4), lambda x, theta, u: theta["W"] @ u)
+    assert not selfcheck.layer_vjp(lc.Linear(4, 4), lambda x, theta, u: theta["W"] @ u, rng=0)
     assert "that is J u, a JVP" in capsys.readouterr().out
-    assert not selfcheck.layer_vjp(lc.Linear(3, 5), lambda x, theta, u: theta["W"] @ u)
+    assert not selfcheck.layer_vjp(lc.Linear(3, 5), lambda x, theta, u: theta["W"] @ u, rng=0)
     assert "raised ValueError" in capsys.readouterr().out
-    assert not selfcheck.layer_vjp(lc.Linear(3, 5), lambda x, theta, u: np.outer(u, x))
+    assert not selfcheck.layer_vjp(lc.Linear(3, 5), lambda x, theta, u: np.outer(u, x), rng=0)
     assert "shape (3,), got (5, 3)" in capsys.readouterr().out
-    assert not selfcheck.layer_vjp(lc.Tanh(), lambda x, theta, u: u)
+    assert not selfcheck.layer_vjp(lc.Tanh(), lambda x, theta, u: u, rng=0)
     assert "expected" in capsys.readouterr().out
+
+
+def test_layer_vjp_draws_its_points_from_rng():
+    """The same rng gives the same points; the points are the rng's, not a hidden seed's."""
+    seen = []
+
+    def spy(x, theta, u):
+        seen.append(x.copy())
+        return u @ theta["W"]
+
+    for rng in (4, 4, 5):
+        assert selfcheck.layer_vjp(lc.Linear(3, 2), spy, rng=rng)
+    first, again, other = seen[0:3], seen[3:6], seen[6:9]
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert not any(np.array_equal(a, b) for a, b in zip(first, other))
 
 
 @pytest.mark.parametrize("layer", [lc.Linear(3, 5), lc.Tanh(), lc.Softmax(), lc.mlp([3, 4, 2], activation="sigmoid")],
@@ -81,7 +98,7 @@ def test_layer_vjp_accepts_torch_func_vjp(layer, device):
         _, pullback = torch.func.vjp(model, tb.to_torch(x, device))
         return tb.to_numpy(pullback(tb.to_torch(u, device))[0])
 
-    assert selfcheck.layer_vjp(layer, torch_vjp, seed=3)
+    assert selfcheck.layer_vjp(layer, torch_vjp, rng=3)
 
 
 @pytest.mark.parametrize("call,pattern", [
@@ -93,11 +110,14 @@ def test_layer_vjp_accepts_torch_func_vjp(layer, device):
      r"jacobian_cost expects sizes to be a list of at least two layer widths"),
     (lambda: selfcheck.jacobian_cost([4, 2], "dense", 1),
      r"jacobian_cost expects mode to be 'forward' or 'reverse', got 'dense'"),
-    (lambda: selfcheck.layer_vjp("Linear", lambda x, t, u: u),
+    (lambda: selfcheck.layer_vjp("Linear", lambda x, t, u: u, rng=0),
      r"layer_vjp expects layer to be a lecture_code layer .*got str"),
-    (lambda: selfcheck.layer_vjp(lc.Tanh(), 3), r"layer_vjp expects your function vjp_fn\(x, theta, u\), got int"),
-    (lambda: selfcheck.layer_vjp(lc.Tanh(), lambda x, t, u: u, seed=-1),
-     r"layer_vjp expects seed to be an integer >= 0, got -1"),
+    (lambda: selfcheck.layer_vjp(lc.Tanh(), 3, rng=0),
+     r"layer_vjp expects your function vjp_fn\(x, theta, u\), got int"),
+    (lambda: selfcheck.layer_vjp(lc.Tanh(), lambda x, t, u: u, rng=-1),
+     r"layer_vjp expects rng to be a numpy.random.Generator or a seed >= 0, got -1"),
+    (lambda: selfcheck.layer_vjp(lc.Tanh(), lambda x, t, u: u, rng="SEED"),
+     r"layer_vjp expects rng to be a numpy.random.Generator or a seed >= 0, got 'SEED'"),
 ])
 def test_selfcheck_bad_input(call, pattern):
     with pytest.raises(ValueError, match=pattern):

@@ -9,7 +9,7 @@ from matplotlib.patches import FancyBboxPatch, Patch
 from .._validate import _is_int, as_array, positive_int, shape_str
 from ..numerical import GradientCheck
 
-__all__ = ["draw_reverse_sweep", "plot_outer_product", "plot_gradient_check"]
+__all__ = ["draw_reverse_sweep", "plot_outer_product", "plot_gradient_check", "parameter_label"]
 
 _FORWARD, _BACKWARD = "black", "#C44E52"  # forward pass, reverse sweep
 _AGREE, _DISAGREE = "#55A868", "#C44E52"
@@ -34,7 +34,8 @@ def _labels(given, k: int, default, name: str, caller: str) -> dict:
     return {ell: str(text) for ell, text in given.items()}
 
 
-def draw_reverse_sweep(n_functions: int = 4, ax=None, *, output=r"\mathcal{L}", parameters=None, gradients=None):
+def draw_reverse_sweep(n_functions: int = 4, ax=None, *, output=r"\mathcal{L}", parameters=None, gradients=None,
+                       target=r"$\mathbf{y}$"):
     """The chain ``x_1 -> f_1 -> ... -> f_K -> output`` with the reverse sweep of eq 25 drawn under it.
 
     Top row, left to right: the forward pass, each ``f_l`` fed by its parameters
@@ -42,9 +43,14 @@ def draw_reverse_sweep(n_functions: int = 4, ax=None, *, output=r"\mathcal{L}", 
     Bottom row, right to left: the cotangents ``u_{K+1} = 1, u_K, ..., u_1``, each
     ``u_l`` under the variable ``x_l`` whose gradient it is; from every ``f_l``
     with parameters an arrow drops to ``dL/dtheta_l = u_{l+1}^T df_l/dtheta_l``
-    (``gradients``: ``{l: tex}`` to name them). Returns the axes.
+    (``gradients``: ``{l: tex}`` to name them). The last function is the loss: the
+    ``target`` (data, not a parameter; ``None`` for none) feeds ``f_K`` from above, as a
+    grey arrow drawn with ``gid="target"``. Returns the axes.
     """
     k = positive_int(n_functions, "draw_reverse_sweep", "n_functions")
+    if target is not None and (not isinstance(target, str) or not target):
+        raise ValueError(f"draw_reverse_sweep expects target to be a label (a non-empty str) or None, "
+                         f"got {target!r:.60}")
     params = _labels(parameters, k, lambda ell: rf"$\theta_{ell}$", "parameters", "draw_reverse_sweep")
 
     def default(ell):
@@ -88,10 +94,17 @@ def draw_reverse_sweep(n_functions: int = 4, ax=None, *, output=r"\mathcal{L}", 
                         ha="center", va="bottom", fontsize=10, color=_BACKWARD)
         else:
             ell = i // 2 + 1
-            if ell in params:
-                ax.text(x, 1.15, params[ell], ha="center", va="center", fontsize=12)
-                ax.annotate("", xy=(x, 0.37), xytext=(x, 0.95),
+            # what feeds f_ell from above: its parameters, and for the loss f_K the target too
+            feeds = [(params[ell], "parameters")] if ell in params else []
+            if ell == k and target is not None:
+                feeds.append((target, "target"))
+            for j, (text, gid) in enumerate(feeds):
+                dx = 0.0 if len(feeds) == 1 else (j - 0.5) * 0.7
+                ax.text(x + dx, 1.15, text, ha="center", va="center", fontsize=12,
+                        color="0.35" if gid == "target" else "black")
+                ax.annotate("", xy=(x + dx / 2, 0.37), xytext=(x + dx, 0.95), gid=gid,
                             arrowprops=dict(arrowstyle="->", lw=1.0, color="0.35"))
+            if ell in params:
                 ax.annotate("", xy=(x, y_grad + 0.3), xytext=(x, y_back - 0.15),
                             arrowprops=dict(arrowstyle="->", lw=1.2, color=_BACKWARD, ls="--"))
                 ax.text(x, y_grad, grads[ell], ha="center", va="center", fontsize=11, color=_BACKWARD)
@@ -119,25 +132,51 @@ def _block(ax, A, left, top, cmap, vmax):
     return image
 
 
-def plot_outer_product(u, x, ax=None, *, u_name=r"\mathbf{u}", x_name=r"\mathbf{x}", title=None, colorbar=True):
+def _number(v: float) -> str:
+    """An entry as printed in a cell: at most 3 significant digits, no "-0"."""
+    return f"{v + 0.0:.3g}"
+
+
+def _write_numbers(ax, A, left, top, vmax, fontsize):
+    """Each entry of A printed in its cell (white on the darkest colors); the texts get ``gid="entry"``."""
+    m, d = A.shape
+    for i in range(m):
+        for j in range(d):
+            v = float(A[i, j])
+            ax.text(left + j + 0.5, top + i + 0.5, _number(v), ha="center", va="center", fontsize=fontsize,
+                    color="white" if abs(v) > 0.6 * vmax else "black", gid="entry")
+
+
+def plot_outer_product(u, x, ax=None, *, u_name=r"\mathbf{u}", x_name=r"\mathbf{x}", title=None, colorbar=True,
+                       numbers=None):
     """The weight gradient ``u x^T`` of eq 28 (u : (M,), x : (D,) -> (M, D), shaped like W) as a heatmap.
 
     The factors are drawn beside it on the same color scale: the column ``u``
     on the left, the row ``x^T`` on top, so entry (i, j) is u_i times x_j.
     Exact zeros are white: a zero u_i blanks row i, a zero x_j column j.
-    Returns the axes; its first image is the product, then ``u``, then ``x^T``.
+    ``numbers`` prints every entry of all three in its cell (3 significant
+    digits), for following the product by hand; by default when ``u x^T`` has
+    at most 8 rows and 8 columns. Returns the axes; its first image is the
+    product, then ``u``, then ``x^T``.
     """
     u, x = _vector(u, "u", "plot_outer_product"), _vector(x, "x", "plot_outer_product")
+    if numbers is not None and not isinstance(numbers, (bool, np.bool_)):
+        raise ValueError(f"plot_outer_product expects numbers to be True, False or None, got {numbers!r:.60}")
     G = np.outer(u, x)
     largest = max(float(np.abs(G).max()), float(np.abs(u).max()), float(np.abs(x).max()))
     vmax = largest if largest > 0 else 1.0
     m, d = G.shape
+    if numbers is None:
+        numbers = max(m, d) <= 8
     if ax is None:
         _, ax = plt.subplots(figsize=_figsize(0.5 * d + 2.4, 0.5 * m + 2.0))
     cmap = plt.get_cmap(_CMAP).with_extremes(bad="white")
     image = _block(ax, G, 0, 0, cmap, vmax)
     _block(ax, u[:, None], -1.5, 0, cmap, vmax)
     _block(ax, x[None, :], 0, -1.5, cmap, vmax)
+    if numbers:
+        for A, left, top in ((G, 0, 0), (u[:, None], -1.5, 0), (x[None, :], 0, -1.5)):
+            _write_numbers(ax, A, left, top, vmax, fontsize=10)
     ax.text(-1.0, -0.12, rf"${u_name}$", ha="center", va="bottom", fontsize=11)
     ax.text(d + 0.15, -1.0, rf"${x_name}^\top$", ha="left", va="center", fontsize=11)
     ax.set_xticks(np.arange(d) + 0.5, [str(j + 1) for j in range(d)])
@@ -157,18 +196,34 @@ def plot_outer_product(u, x, ax=None, *, u_name=r"\mathbf{u}", x_name=r"\mathbf{
     return ax
 
 
+def parameter_label(name: str) -> str:
+    """A parameter array's name as the book counts layers: ``"4.W"`` (thetas[4], 0-based) -> ``"f5.W"``.
+
+    ``lc.check_gradients`` names each array by its place in ``thetas``, a Python list
+    counted from 0; the book numbers the functions ``f_1 .. f_K`` from 1, so
+    ``thetas[k]`` holds the parameters of ``f_{k+1}``. Names that do not start with a
+    layer index are returned unchanged.
+    """
+    if not isinstance(name, str):
+        raise ValueError(f"parameter_label expects a parameter name such as '4.W', got {type(name).__name__}")
+    first, dot, rest = name.partition(".")
+    return f"f{int(first) + 1}.{rest}" if dot and first.isdigit() else name
+
+
 def plot_gradient_check(report, ax=None, *, title=None, floor: float = 1e-12):
     """One bar per parameter array of a :class:`~lecture_code.GradientCheck`: its worst error over the tolerance.
 
     Log scale; a bar above the dashed line at 1 is a parameter whose gradient
     disagrees with finite differences (red), one below agrees (green). Ratios
-    under ``floor`` (exact agreement included) are drawn at ``floor``. Returns the axes.
+    under ``floor`` (exact agreement included) are drawn at ``floor``. Bars are
+    named by function, counted from 1 (:func:`parameter_label`: ``"f5.W"`` is
+    ``thetas[4]["W"]``). Returns the axes.
     """
     if not isinstance(report, GradientCheck):
         raise ValueError(f"plot_gradient_check expects the result of lc.check_gradients, got {type(report).__name__}")
     if not report.rows:
         raise ValueError("plot_gradient_check expects a report with at least one parameter row, got none")
-    names = [name for name, _, _, _ in report.rows]
+    names = [parameter_label(name) for name, _, _, _ in report.rows]
     ratios = np.array([max(ratio, floor) for _, _, _, ratio in report.rows])
     colors = [_AGREE if r <= 1.0 else _DISAGREE for _, _, _, r in report.rows]
     fresh = ax is None
@@ -178,7 +233,7 @@ def plot_gradient_check(report, ax=None, *, title=None, floor: float = 1e-12):
     ax.axhline(1.0, color="black", ls="--", lw=1.0, label="tolerance (ratio 1)")
     ax.set_yscale("log")
     ax.set_xticks(range(len(names)), names)
-    ax.set_xlabel("parameter array (layer index . name)")
+    ax.set_xlabel(r"parameter array (function $\mathbf{f}_k$ . name)")
     ax.set_ylabel("worst |error| / tolerance")
     handles = [Patch(facecolor=_AGREE, edgecolor="black", label="agrees"),
                Patch(facecolor=_DISAGREE, edgecolor="black", label="disagrees"), *ax.get_legend_handles_labels()[0]]

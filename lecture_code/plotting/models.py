@@ -1,4 +1,5 @@
-"""Chapter 7: the regression losses, parity plots, confusion matrices, decision regions."""
+"""Chapter 7: the regression losses and their gradients, a 1-D fit and its hidden units,
+a depth/width sweep, parity plots, confusion matrices, decision regions."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import numpy as np
 from .._validate import as_array, nonneg_float, positive_float, positive_int, shape_str
 from ..metrics import _labels
 
-__all__ = ["plot_regression_losses", "plot_parity", "plot_confusion_matrix", "plot_decision_regions"]
+__all__ = ["plot_regression_losses", "plot_loss_gradients", "plot_losses_and_gradients", "plot_fit_1d",
+           "plot_unit_contributions", "plot_architecture_sweep", "plot_parity", "plot_confusion_matrix",
+           "plot_decision_regions"]
 
 _MAX_WIDTH = 7.0  # inches: the book's content column is about 700 px at 100 dpi
 _COLORS = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C"]
@@ -37,6 +40,137 @@ def plot_regression_losses(delta: float = 1.0, ax=None, *, limit: float = 3.0, t
     ax.set_ylabel("loss of one example")
     ax.set_title(title or "Regression losses: outliers weigh less under MAE and Huber")
     ax.legend(frameon=False)
+    return ax
+
+
+def plot_loss_gradients(delta: float = 1.0, ax=None, *, limit: float = 3.0, title=None):
+    """The derivatives of the three losses with respect to the residual d = y_hat - y.
+
+    d for 1/2 d^2, sign(d) for |d|, and for Huber(delta) d clipped to [-delta, delta];
+    the dotted lines mark +-delta. Returns the axes.
+    """
+    delta = positive_float(delta, "plot_loss_gradients", "delta")
+    limit = positive_float(limit, "plot_loss_gradients", "limit")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4))
+    d = np.linspace(-limit, limit, 601)
+    ax.plot(d, d, color=_COLORS[0], lw=2, label=r"squared error: $d$")
+    ax.plot(d, np.sign(d), color=_COLORS[1], lw=2, label=r"absolute error: sign$(d)$")
+    ax.plot(d, np.clip(d, -delta, delta), color=_COLORS[2], lw=2.5, ls="--",
+            label=rf"Huber: $d$ clipped to $\pm{delta:g}$")
+    for s in (-delta, delta):
+        ax.axvline(s, color="0.6", lw=0.8, ls=":")
+    ax.axhline(0.0, color="0.8", lw=0.8)
+    ax.set_ylim(-1.3 * max(1.0, delta), 1.3 * max(1.0, delta))
+    ax.set_xlabel(r"residual $d = \hat y - y$")
+    ax.set_ylabel(r"gradient $\partial\ell / \partial \hat y$")
+    ax.set_title(title or "Their gradients: how hard one example pulls")
+    ax.legend(frameon=False, loc="upper left")
+    return ax
+
+
+def plot_losses_and_gradients(delta: float = 1.0, axes=None, *, limit: float = 3.0, unit: str = ""):
+    """Two stacked panels: the losses (:func:`plot_regression_losses`) above, their gradients below.
+
+    ``unit`` is appended to the residual's label, e.g. ``"(SDs of the target)"``. Returns the two axes.
+    """
+    if axes is None:
+        _, axes = plt.subplots(2, 1, figsize=(6.5, 7.5), sharex=True)
+    if len(axes) != 2:
+        raise ValueError(f"plot_losses_and_gradients expects two axes (losses, gradients), got {len(axes)}")
+    if not isinstance(unit, str):
+        raise ValueError(f"plot_losses_and_gradients expects unit to be a str, got {type(unit).__name__}")
+    top = plot_regression_losses(delta, axes[0], limit=limit)
+    bottom = plot_loss_gradients(delta, axes[1], limit=limit)
+    bottom.set_xlabel(f"{bottom.get_xlabel()} {unit}".strip())
+    if top.get_shared_x_axes().joined(top, bottom):
+        top.set_xlabel("")  # the shared axis is labelled once, below
+    else:
+        top.set_xlabel(bottom.get_xlabel())
+    top.figure.tight_layout()
+    return axes
+
+
+def plot_fit_1d(x, y, grid, fitted, ax=None, *, truth=None, kinks=None, title=None):
+    """Noisy samples (x, y), a fitted curve ``fitted`` over ``grid``, and optionally the true curve.
+
+    x, y : (N,); grid, fitted, truth : (G,); ``kinks`` : positions where a ReLU unit switches,
+    drawn as thin vertical lines. Returns the axes.
+    """
+    x, y, grid, fitted = (as_array(a, name) for a, name in ((x, "x"), (y, "y"), (grid, "grid"),
+                                                              (fitted, "fitted")))
+    if x.ndim != 1 or y.shape != x.shape or grid.ndim != 1 or fitted.shape != grid.shape:
+        raise ValueError(f"plot_fit_1d expects x, y of one shape (N,) and grid, fitted of one shape (G,), got "
+                         f"{shape_str(x.shape)}, {shape_str(y.shape)}, {shape_str(grid.shape)}, "
+                         f"{shape_str(fitted.shape)}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 4))
+    if kinks is not None:
+        kinks = as_array(kinks, "kinks").ravel()
+        for i, k in enumerate(kinks[(kinks >= grid.min()) & (kinks <= grid.max())]):
+            ax.axvline(k, color="0.75", lw=0.8, label="a ReLU unit switches" if i == 0 else "_kink")
+    if truth is not None:
+        truth = as_array(truth, "truth")
+        if truth.shape != grid.shape:
+            raise ValueError(f"plot_fit_1d expects truth of the shape of grid {shape_str(grid.shape)}, "
+                             f"got {shape_str(truth.shape)}")
+        ax.plot(grid, truth, color="0.3", lw=1.2, ls="--", label="true function")
+    ax.plot(x, y, "o", ms=4, color=_COLORS[0], label="noisy samples")
+    ax.plot(grid, fitted, color=_COLORS[1], lw=2, label="MLP fit")
+    ax.set_xlabel(r"$x$")
+    ax.set_ylabel(r"$y$")
+    ax.set_title(title or "A one-hidden-layer ReLU MLP fits a piecewise linear curve")
+    ax.legend(frameon=False, fontsize=9)
+    return ax
+
+
+def plot_unit_contributions(grid, contributions, ax=None, *, title=None):
+    """What each hidden unit adds to a 1-D fit: column j of ``contributions : (G, H)`` over ``grid : (G,)``.
+
+    For a 1-H-1 ReLU net, column j is v_j max(0, w_j x + b_j), a ramp that is flat on one side of
+    its kink; the fit is their sum plus the output bias. One thin line per unit. Returns the axes.
+    """
+    grid, contributions = as_array(grid, "grid"), as_array(contributions, "contributions")
+    if grid.ndim != 1 or contributions.ndim != 2 or contributions.shape[0] != grid.size:
+        raise ValueError(f"plot_unit_contributions expects grid (G,) and contributions (G, H), got "
+                         f"{shape_str(grid.shape)} and {shape_str(contributions.shape)}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 4))
+    for j in range(contributions.shape[1]):
+        ax.plot(grid, contributions[:, j], color=plt.cm.tab10(j % 10), lw=1.4,
+                label="one unit each" if j == 0 else "_unit")
+    ax.axhline(0.0, color="0.8", lw=0.8)
+    ax.set_xlabel(r"$x$")
+    ax.set_ylabel(r"$v_j \max(0, w_j x + b_j)$")
+    ax.set_title(title or f"The {contributions.shape[1]} hidden units' contributions")
+    return ax
+
+
+def plot_architecture_sweep(errors, depths, widths, ax=None, *, unit: str = "MPa", title=None, cmap="viridis_r"):
+    """A heat map of ``errors : (len(depths), len(widths))``, one cell per architecture, values written in.
+
+    Rows are the numbers of hidden layers, columns the widths. Returns the axes.
+    """
+    errors = as_array(errors, "errors")
+    depths, widths = list(depths), list(widths)
+    if errors.shape != (len(depths), len(widths)) or errors.size == 0:
+        raise ValueError(f"plot_architecture_sweep expects errors of shape (len(depths), len(widths)) = "
+                         f"({len(depths)}, {len(widths)}), got {shape_str(errors.shape)}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 4))
+    image = ax.imshow(errors, cmap=cmap, aspect="auto")
+    lo, hi = errors.min(), errors.max()
+    for i in range(len(depths)):
+        for j in range(len(widths)):
+            dark = (errors[i, j] - lo) > 0.5 * (hi - lo) if hi > lo else False
+            ax.text(j, i, f"{errors[i, j]:.2f}", ha="center", va="center", fontsize=11,
+                    color="white" if dark else "black")
+    ax.set_xticks(range(len(widths)), [str(w) for w in widths])
+    ax.set_yticks(range(len(depths)), [str(d) for d in depths])
+    ax.set_xlabel("units per hidden layer")
+    ax.set_ylabel("hidden layers")
+    ax.figure.colorbar(image, ax=ax, label=f"validation RMSE ({unit})" if unit else "validation error")
+    ax.set_title(title or "Validation error per architecture")
     return ax
 
 

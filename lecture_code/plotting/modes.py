@@ -8,9 +8,10 @@ from matplotlib.patches import Rectangle
 
 from .._validate import one_of, positive_float, positive_int
 
-__all__ = ["draw_sweep", "plot_costs", "plot_sweep_pair", "plot_ratio"]
+__all__ = ["draw_sweep", "plot_sweep_memory", "plot_costs", "plot_sweep_pair", "plot_ratio"]
 
 _FORWARD, _REVERSE, _DENSE = "#4C72B0", "#DD8452", "#55A868"
+_VALUE, _KEPT = "0.82", "#F3D9B1"  # the forward pass's current value; what reverse mode keeps
 _COLORS = {"forward": _FORWARD, "reverse": _REVERSE, "dense": _DENSE}
 #: legend labels of the strategies, by the mode names of :mod:`lecture_code.cost`
 MODE_LABELS = {"forward": "forward mode (D JVPs)", "reverse": "reverse mode (M VJPs)",
@@ -75,6 +76,89 @@ def draw_sweep(sizes, mode: str, ax=None, scale: float = 0.3):
     ax.set_aspect("equal")
     ax.axis("off")
     return ax
+
+
+def _memory_columns(sizes, mode):
+    """What a sweep holds after each step: a list of columns, each ``[(name, kind, length), ...]``.
+
+    Steps: the start, then f_1 ... f_K (the forward pass), then, in reverse mode, the
+    pullbacks through f_K ... f_1. ``kind`` is ``"value"`` (the current x of the forward
+    pass), ``"kept"`` (a layer input x_l stored for the backward sweep) or ``"vector"`` (the
+    tangent x_dot_l of forward mode, the cotangent u_l of reverse mode).
+    """
+    K = len(sizes) - 1
+    columns = []
+    for j in range(K + 1):  # after f_j; x_(j+1) is the current value
+        if mode == "forward":
+            columns.append([(rf"$\mathbf{{x}}_{j + 1}$", "value", sizes[j]),
+                            (rf"$\dot{{\mathbf{{x}}}}_{j + 1}$", "vector", sizes[j])])
+        else:
+            kept = [(rf"$\mathbf{{x}}_{l + 1}$", "kept", sizes[l]) for l in range(min(j + 1, K))]
+            columns.append(kept + ([(rf"$\mathbf{{x}}_{K + 1}$", "value", sizes[K])] if j == K else []))
+    if mode == "reverse":
+        for l in range(K, 0, -1):  # after the pullback through f_l: x_1 .. x_(l-1) and u_l remain
+            columns.append([(rf"$\mathbf{{x}}_{i + 1}$", "kept", sizes[i]) for i in range(l - 1)]
+                           + [(rf"$\mathbf{{u}}_{l}$", "vector", sizes[l - 1])])
+    return columns
+
+
+def plot_sweep_memory(sizes, axes=None):
+    """What each sweep holds in memory after each step, for one example of ``mlp(sizes)``, stacked by vector.
+
+    ``sizes = [D_1, ..., D_{K+1}]`` are the widths of x_1 .. x_{K+1} (each f_l one step).
+    Top, forward mode: only the current x_l and its tangent x_dot_l. Bottom, reverse mode:
+    the forward pass keeps every layer input x_1 .. x_K for the backward sweep, which then
+    frees them one by one while it carries the cotangent u_l back. Each stacked bar segment
+    is a ``Rectangle`` of height ``D_l`` whose gid is its kind (``"value"``, ``"kept"``,
+    ``"vector"``); returns the two axes.
+    """
+    sizes = _sizes(sizes, "plot_sweep_memory")
+    K = len(sizes) - 1
+    if axes is None:
+        fig, axes = plt.subplots(2, 1, figsize=(6.8, 6.6), sharex=True, sharey=True)
+    top = max(sum(sizes), 2 * max(sizes))
+    labels = ["start"] + [rf"$\mathbf{{f}}_{l}$" for l in range(1, K + 1)] + \
+        [rf"back $\mathbf{{f}}_{l}$" for l in range(K, 0, -1)]
+    for ax, mode in zip(axes, ("forward", "reverse")):
+        colors = {"value": _VALUE, "kept": _KEPT, "vector": _COLORS[mode]}
+        for i, column in enumerate(_memory_columns(sizes, mode)):
+            bottom = 0
+            for name, kind, n in column:
+                bar = ax.bar(i, n, bottom=bottom, width=0.72, color=colors[kind], edgecolor="black", lw=0.8)[0]
+                bar.set_gid(kind)
+                if n >= 0.07 * top:  # room for a 9-point label
+                    ax.text(i, bottom + n / 2, name, ha="center", va="center", fontsize=9,
+                            color="white" if kind == "vector" else "black")
+                bottom += n
+            ax.text(i, bottom + 0.01 * top, f"{bottom}", ha="center", va="bottom", fontsize=9, color="0.25")
+        ax.axvline(K + 0.5, color="0.5", ls=":", lw=1.2)
+        ax.set_ylim(0, 1.22 * top)
+        ax.set_ylabel("numbers held")
+        ax.spines[["top", "right"]].set_visible(False)
+    fwd_peak = 2 * max(sizes)
+    rev_peak = sum(sizes)
+    axes[0].set_title(f"Forward mode: the current $\\mathbf{{x}}_\\ell$ and its tangent, at most {fwd_peak} numbers",
+                      fontsize=11)
+    axes[0].text(K + 1 + (K - 1) / 2, 0.55 * top, "done after the forward pass:\n"
+                 r"$\dot{\mathbf{x}}_{%d} = \mathbf{J}\mathbf{v}$" % (K + 1),
+                 ha="center", va="center", fontsize=10, color=_FORWARD)
+    axes[1].set_title(f"Reverse mode: every layer input $\\mathbf{{x}}_\\ell$ kept, at most {rev_peak} numbers",
+                      fontsize=11)
+    axes[1].text(K + 0.6, 1.17 * top, "backward sweep", ha="left", va="top", fontsize=9, color="0.3")
+    axes[1].text(K + 0.4, 1.17 * top, "forward pass", ha="right", va="top", fontsize=9, color="0.3")
+    axes[1].set_xticks(range(2 * K + 1), labels, fontsize=9)
+    axes[1].tick_params(axis="x", labelbottom=True)
+    axes[1].set_xlabel("after step")
+    kinds = [(_VALUE, r"current value $\mathbf{x}_\ell$ of the forward pass"),
+             (_KEPT, r"$\mathbf{x}_\ell$ kept for the backward sweep"),
+             (_FORWARD, r"tangent $\dot{\mathbf{x}}_\ell$ (forward mode)"),
+             (_REVERSE, r"cotangent $\mathbf{u}_\ell$ (reverse mode)")]
+    handles = [Rectangle((0, 0), 1, 1, facecolor=c, edgecolor="black", lw=0.8) for c, _ in kinds]
+    fig = axes[0].figure
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.legend(handles, [label for _, label in kinds], fontsize=9, ncol=2, frameon=False,
+               loc="lower center", bbox_to_anchor=(0.5, 0.0))
+    return axes
 
 
 def _positive(values, name, caller, n=None):

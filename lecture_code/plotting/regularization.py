@@ -1,19 +1,22 @@
-"""Chapter 6: training and validation curves, early stopping, the cross-validation curve of lambda,
-the zeros of an L1-trained weight matrix, dropout (units switched off; outputs over many masks),
-Adam's L2 term against AdamW's decoupled decay per weight, and a comparison of methods over seeds."""
+"""Chapter 6: training and validation curves, a 1-D fit with and without regularization, early
+stopping, the cross-validation curve of lambda, the zeros of an L1-trained weight matrix (units
+sorted), dropout (units switched off; outputs over many masks), Adam's L2 term against AdamW's
+decoupled decay per weight, and a comparison of methods over seeds."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import Circle
+from matplotlib.colors import ListedColormap
+from matplotlib.patches import Circle, Patch
 from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
-from .._validate import as_array, finite_float, positive_float, positive_int, shape_str
+from .._validate import as_array, finite_float, one_of, positive_float, positive_int, shape_str
 
 __all__ = [
-    "plot_curves", "plot_early_stopping", "plot_cv_curve", "plot_weight_pattern", "plot_sparsity",
-    "draw_dropout", "plot_dropout_outputs", "plot_decay_by_gradient", "plot_seed_comparison",
+    "plot_curves", "plot_function_fit", "plot_early_stopping", "plot_cv_curve", "unit_order",
+    "plot_weight_pattern", "plot_sparsity", "draw_dropout", "plot_dropout_outputs", "plot_decay_by_gradient",
+    "plot_seed_comparison",
 ]
 
 _MAX_WIDTH = 7.0  # inches: the book's content column is about 700 px at 100 dpi
@@ -73,6 +76,80 @@ def plot_curves(runs, ax=None, which=("train", "val"), title: str = "Training an
     return ax
 
 
+def _points(x, y, name, caller):
+    """``(x, y)`` as two 1-D float arrays of equal length (columns ``(n, 1)`` are flattened)."""
+    x, y = as_array(x, f"{name} x"), as_array(y, f"{name} y")
+    if x.ndim == 2 and x.shape[1] == 1:
+        x = x[:, 0]
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if x.ndim != 1 or x.size == 0 or y.shape != x.shape:
+        raise ValueError(f"{caller} expects {name} as x and y of shape (n,) or (n, 1), the same n >= 1, "
+                         f"got {shape_str(x.shape)} and {shape_str(y.shape)}")
+    return x, y
+
+
+def plot_function_fit(x_train, y_train, grid, fits, truth=None, test=None, ax=None,
+                      title: str = "Twelve noisy points, two fits"):
+    """Fitted functions of one input, drawn over a ``grid``, with the points they were fitted to.
+
+    x_train, y_train : (n,) or (n, 1), the training points (filled dots); grid : (G,) or (G, 1),
+    increasing; ``fits``: label -> (G,) predictions on the grid, one line each; ``truth`` : (G,)
+    the function the points were drawn from (dotted); ``test = (x, y)``: points of the same
+    function the fits never saw (hollow dots). The y axis spans the points and the truth with a
+    margin, so that a fit that shoots off between the points leaves the plot instead of
+    flattening it. Returns the axes: the fits are the lines labelled with their labels.
+    """
+    caller = "plot_function_fit"
+    x_train, y_train = _points(x_train, y_train, "the training points", caller)
+    grid = as_array(grid, "grid")
+    grid = grid[:, 0] if grid.ndim == 2 and grid.shape[1] == 1 else grid
+    if grid.ndim != 1 or grid.size < 2 or (np.diff(grid) <= 0).any():
+        raise ValueError(f"{caller} expects grid to be an increasing array of shape (G,) or (G, 1), G >= 2, "
+                         f"got {grid!r:.80}")
+    if not isinstance(fits, dict) or not fits:
+        raise ValueError(f"{caller} expects fits to be a non-empty dict label -> predictions on the grid, "
+                         f"got {type(fits).__name__}")
+    curves = {}
+    for label, f in fits.items():
+        f = as_array(f, f"fits[{label!r}]")
+        f = f[:, 0] if f.ndim == 2 and f.shape[1] == 1 else f
+        if f.shape != grid.shape:
+            raise ValueError(f"{caller} expects fits[{label!r}] to hold one prediction per grid point "
+                             f"{shape_str(grid.shape)}, got {shape_str(f.shape)}")
+        curves[label] = f
+    if truth is not None:
+        truth = as_array(truth, "truth")
+        truth = truth[:, 0] if truth.ndim == 2 and truth.shape[1] == 1 else truth
+        if truth.shape != grid.shape:
+            raise ValueError(f"{caller} expects truth to hold one value per grid point {shape_str(grid.shape)}, "
+                             f"got {shape_str(truth.shape)}")
+    if test is not None:
+        if not isinstance(test, (tuple, list)) or len(test) != 2:
+            raise ValueError(f"{caller} expects test to be a pair (x, y) of points, got {type(test).__name__}")
+        test = _points(*test, "the test points", caller)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4.6))
+    if truth is not None:
+        ax.plot(grid, truth, ":", color="black", lw=1.8, label="the function sampled")
+    for (label, f), color in zip(curves.items(), _COLORS * len(curves)):
+        ax.plot(grid, f, "-", color=color, lw=2, label=label)
+    if test is not None:
+        ax.plot(*test, "o", ms=5, mfc="none", mec="0.45", mew=1, label=f"test points ({test[0].size})")
+    ax.plot(x_train, y_train, "o", ms=7, color="black", zorder=5, label=f"training points ({x_train.size})")
+    seen = [y_train] + ([test[1]] if test is not None else []) + ([truth] if truth is not None else [])
+    low, high = min(float(v.min()) for v in seen), max(float(v.max()) for v in seen)
+    margin = 0.35 * (high - low) or 1.0
+    ax.set_ylim(low - margin, high + margin)
+    ax.set_xlim(grid[0], grid[-1])
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.25)
+    ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, frameon=False)
+    return ax
+
+
 def plot_early_stopping(history, best_epoch: int, stopped_epoch: int, ax=None, full=None, patience=None,
                         title: str = "Early stopping: the run is cut short, the best epoch restored", log: bool = True):
     """The curves of a run stopped at ``stopped_epoch``, a marker at ``best_epoch`` (the restored parameters).
@@ -104,15 +181,20 @@ def plot_early_stopping(history, best_epoch: int, stopped_epoch: int, ax=None, f
             label=f"restored: epoch {best_epoch}")
     _loss_axis(ax, log)
     ax.set_title(title)
-    ax.legend(fontsize=9)
+    # below the axes: inside, it would cover the curves, which fill the plot from corner to corner
+    ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False)
     return ax
 
 
-def plot_cv_curve(lams, scores, chosen=None, ax=None, title: str = "k-fold cross-validation of λ"):
-    """Mean ± SD over the folds of the validation loss against lambda (log axis), each fold as a dot.
+def plot_cv_curve(lams, scores, chosen=None, ax=None, title: str = "k-fold cross-validation of λ",
+                  bars: str = "se"):
+    """The mean over the folds of the validation loss against lambda (log axis), each fold as a dot.
 
     lams : (L,) values > 0; scores : (L, k), row l the k fold scores of ``lams[l]``;
-    ``chosen``: the selected lambda, marked by a star and a dotted line. Returns the axes.
+    ``chosen``: the selected lambda, marked by a star and a dotted line. ``bars``: the error
+    bars, ``"se"`` the standard error of the mean, SD / sqrt(k) (how far the mean could move with
+    other folds), or ``"sd"`` the spread of single folds, the sample SD (ddof = 1). The legend sits
+    below the axes, clear of the dots. Returns the axes.
     """
     lams = as_array(lams, "lams")
     scores = as_array(scores, "scores")
@@ -122,14 +204,18 @@ def plot_cv_curve(lams, scores, chosen=None, ax=None, title: str = "k-fold cross
     if scores.ndim != 2 or scores.shape[0] != lams.size or scores.shape[1] < 2:
         raise ValueError(f"plot_cv_curve expects scores of shape (L, k) = ({lams.size}, k >= 2), one row per "
                          f"lambda, got {shape_str(scores.shape)}")
+    one_of(bars, ["se", "sd"], "plot_cv_curve", "bars")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4))
     k = scores.shape[1]
-    mean, sd = scores.mean(axis=1), scores.std(axis=1)
+    mean, sd = scores.mean(axis=1), scores.std(axis=1, ddof=1)
     for j in range(k):
         ax.plot(lams, scores[:, j], ".", color="0.6", ms=7, label="one fold" if j == 0 else None)
-    ax.errorbar(lams, mean, yerr=sd, fmt="o-", color=_COLORS[0], capsize=4, lw=1.8,
-                label=f"mean ± SD over {k} folds")
+    if bars == "se":
+        error, name = sd / np.sqrt(k), f"mean ± standard error (SD/√{k})"
+    else:
+        error, name = sd, f"mean ± SD over {k} folds"
+    ax.errorbar(lams, mean, yerr=error, fmt="o-", color=_COLORS[0], capsize=4, lw=1.8, label=name)
     if chosen is not None:
         chosen = float(as_array(chosen, "chosen")) if np.ndim(chosen) == 0 else chosen
         if not isinstance(chosen, float) or not np.isclose(lams, chosen, rtol=1e-12, atol=0).any():
@@ -142,32 +228,80 @@ def plot_cv_curve(lams, scores, chosen=None, ax=None, title: str = "k-fold cross
     ax.set_ylabel("validation loss of the held-out fold")
     ax.set_title(title)
     ax.grid(True, which="both", alpha=0.25)
-    ax.legend(fontsize=9)
+    ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False)
     return ax
 
 
-def plot_weight_pattern(W, ax=None, title=None, colorbar: bool = True):
-    """The weight matrix W : (out, in) as an image; entries exactly 0 are white, the others colored by sign.
+def unit_order(W):
+    """``(rows, cols)``: the output units (rows of W) and the input units (columns) in the order
+    ``plot_weight_pattern(W, sort=True)`` draws them, most non-zero weights first (ties: larger norm first).
 
-    The color scale is symmetric about 0. The default title gives the fraction of exact zeros.
-    Returns the axes; the image is ``ax.images[0]`` (a masked array: the zeros are masked).
+    W : (out, in). A row of zeros (a unit that receives nothing) sorts last, as does a column of
+    zeros (a unit whose output goes nowhere).
+    """
+    W = as_array(W, "W")
+    if W.ndim != 2:
+        raise ValueError(f"unit_order expects W to be a weight matrix of shape (out, in), got {shape_str(W.shape)}")
+    nonzero, size = W != 0.0, W ** 2
+
+    def order(axis):
+        return np.lexsort((-size.sum(axis=axis), -nonzero.sum(axis=axis)))  # the last key sorts first
+
+    return order(1), order(0)
+
+
+def plot_weight_pattern(W, ax=None, title=None, colorbar: bool = True, sort: bool = False, signs: bool = False):
+    """The weight matrix W : (out, in) as an image; entries exactly 0 are white, the others colored.
+
+    The color scale is symmetric about 0. ``signs``: every non-zero entry in one of two full
+    colors, red if positive, blue if negative, however small (a sparsity pattern, with a legend
+    instead of a colorbar; on a color scale a weight of 1e-6 looks as white as a zero).
+    ``sort``: rows and columns in the order of :func:`unit_order` (the units with most non-zero
+    weights first), so that the all-zero rows and columns collect at the bottom and on the
+    right, behind a dashed line each. The default title gives the fraction of exact zeros.
+    Returns the axes; the image is ``ax.images[0]`` (a masked array: the zeros are masked;
+    with ``signs`` its entries are the signs).
     """
     W = as_array(W, "W")
     if W.ndim != 2:
         raise ValueError(f"plot_weight_pattern expects W to be a weight matrix of shape (out, in), "
                          f"got {shape_str(W.shape)}")
+    for name, flag in (("sort", sort), ("signs", signs)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise ValueError(f"plot_weight_pattern expects {name} to be True or False, got {flag!r}")
+    if sort:
+        rows, cols = unit_order(W)
+        W = W[rows][:, cols]
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 4.5))
     zero = W == 0.0
-    vmax = float(np.abs(W).max()) or 1.0
-    cmap = plt.get_cmap("RdBu_r").with_extremes(bad="white")
-    image = ax.imshow(np.ma.masked_array(W, mask=zero), cmap=cmap, vmin=-vmax, vmax=vmax,
-                      interpolation="nearest", aspect="auto")
-    ax.set_xlabel(f"input unit ({W.shape[1]})")
-    ax.set_ylabel(f"output unit ({W.shape[0]})")
+    if signs:
+        cmap = ListedColormap([_COLORS[0], _COLORS[3]]).with_extremes(bad="white")
+        image = ax.imshow(np.ma.masked_array(np.sign(W), mask=zero), cmap=cmap, vmin=-1, vmax=1,
+                          interpolation="nearest", aspect="auto")
+        handles = [Patch(facecolor=_COLORS[3], label="positive"), Patch(facecolor=_COLORS[0], label="negative"),
+                   Patch(facecolor="white", edgecolor="0.5", label="exactly 0")]
+        ax.legend(handles=handles, fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3,
+                  frameon=False)
+    else:
+        vmax = float(np.abs(W).max()) or 1.0
+        cmap = plt.get_cmap("RdBu_r").with_extremes(bad="white")
+        image = ax.imshow(np.ma.masked_array(W, mask=zero), cmap=cmap, vmin=-vmax, vmax=vmax,
+                          interpolation="nearest", aspect="auto")
+        if colorbar:
+            ax.figure.colorbar(image, ax=ax, label="weight")
+    if sort:
+        dead_rows, dead_cols = int(zero.all(axis=1).sum()), int(zero.all(axis=0).sum())
+        if 0 < dead_rows < W.shape[0]:
+            ax.axhline(W.shape[0] - dead_rows - 0.5, color="0.3", ls="--", lw=1)
+        if 0 < dead_cols < W.shape[1]:
+            ax.axvline(W.shape[1] - dead_cols - 0.5, color="0.3", ls="--", lw=1)
+        ax.set_xlabel(f"input unit ({W.shape[1]}), sorted: {dead_cols} all-zero columns on the right")
+        ax.set_ylabel(f"output unit ({W.shape[0]}), sorted:\n{dead_rows} all-zero rows at the bottom")
+    else:
+        ax.set_xlabel(f"input unit ({W.shape[1]})")
+        ax.set_ylabel(f"output unit ({W.shape[0]})")
     ax.set_title(title if title is not None else f"{zero.mean():.0%} of the weights are exactly 0 (white)")
-    if colorbar:
-        ax.figure.colorbar(image, ax=ax, label="weight")
     return ax
 
 

@@ -1,19 +1,24 @@
-"""Chapter 8: Jacobian patterns (dense, banded, triangular), forecasts of a series, gradient norms through time,
-the gradient norm of every update (clipping), and test errors over several seeds."""
+"""Chapter 8: Jacobian patterns (dense, banded, triangular), images with predicted classes and learned kernels,
+the unrolled RNN with its reverse sweep, forecasts of a series, gradient norms through time, and the gradient
+norm of every update (clipping)."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import LogNorm
+from matplotlib.lines import Line2D
+from matplotlib.patches import Circle, FancyBboxPatch
 
-from .._validate import as_array, positive_int, shape_str
+from .._validate import _is_int, as_array, positive_int, shape_str
 
-__all__ = ["plot_jacobian_patterns", "plot_forecasts", "plot_gradient_norms", "plot_update_norms"]
+__all__ = ["plot_jacobian_patterns", "plot_image_predictions", "draw_unrolled_rnn", "plot_forecasts",
+           "plot_gradient_norms", "plot_update_norms"]
 
 _MAX_WIDTH = 7.0  # inches: the book's content column is about 700 px at 100 dpi
 _MIN_CELL = 0.18  # inches per matrix entry in a new figure, so that the tick labels do not crowd
 _COLORS = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860"]
+_FORWARD, _BACKWARD = "black", "#C44E52"  # forward pass, reverse sweep: as chapter 4's figure
 
 
 def _matrix(J, name, caller):
@@ -121,6 +126,162 @@ def plot_jacobian_patterns(jacobians, titles=None, blocks=None, axes=None, *, lo
     if title is not None:
         axes[0].figure.suptitle(title, fontsize=12)
     return axes
+
+
+def _labels_of(a, name, caller, n=None, n_classes=None):
+    a = as_array(a, name)
+    if a.ndim != 1 or (n is not None and a.size != n) or (a != np.round(a)).any() or (a < 0).any() \
+            or (n_classes is not None and (a >= n_classes).any()):
+        want = "" if n is None else f" of shape ({n},)"
+        classes = "" if n_classes is None else f" in 0..{n_classes - 1}"
+        raise ValueError(f"{caller} expects {name} to be integer labels{classes}{want}, got shape "
+                         f"{shape_str(a.shape)} with values {np.unique(a)[:5]}")
+    return a.astype(np.int64)
+
+
+def plot_image_predictions(images, labels, predictions, class_names, *, kernels=None, ncols: int = 4):
+    """Example images with their class and each model's prediction, and (optionally) learned kernels.
+
+    images : (n, H, W), or (n, H*W) flattened row-major from square images; labels : (n,) int,
+    the true classes, written above each image; predictions : ``model -> (n,) int``, one line per
+    model under each image, a wrong prediction marked "✗" and drawn in red, a right one "✓";
+    class_names : one name per class. kernels : (C, Q_H, Q_W) or (C, 1, Q_H, Q_W), drawn in rows of
+    their own under the images on a diverging scale shared by all kernels (white is 0).
+    ``ncols`` panels per row. Returns ``(image_axes, kernel_axes)``, lists of axes.
+    """
+    caller = "plot_image_predictions"
+    images = as_array(images, "images")
+    if images.ndim == 2:
+        side = int(round(np.sqrt(images.shape[1])))
+        if side * side != images.shape[1]:
+            raise ValueError(f"{caller} expects flattened images of shape (n, H*W) with H = W, "
+                             f"got {shape_str(images.shape)}")
+        images = images.reshape(-1, side, side)
+    if images.ndim != 3 or images.shape[0] < 1:
+        raise ValueError(f"{caller} expects images of shape (n, H, W) or (n, H*W), got {shape_str(images.shape)}")
+    n = images.shape[0]
+    if not isinstance(class_names, (list, tuple)) or len(class_names) < 2:
+        raise ValueError(f"{caller} expects class_names to be a list of at least two names, got {class_names!r:.60}")
+    labels = _labels_of(labels, "labels", caller, n, len(class_names))
+    if not isinstance(predictions, dict):
+        raise ValueError(f"{caller} expects predictions to be a dict model -> (n,) labels, "
+                         f"got {type(predictions).__name__}")
+    predictions = {str(k): _labels_of(v, f"predictions[{k!r}]", caller, n, len(class_names))
+                   for k, v in predictions.items()}
+    ncols = positive_int(ncols, caller, "ncols")
+    if kernels is not None:
+        kernels = as_array(kernels, "kernels")
+        if kernels.ndim == 4 and kernels.shape[1] == 1:
+            kernels = kernels[:, 0]
+        if kernels.ndim != 3:
+            raise ValueError(f"{caller} expects kernels of shape (C, Q_H, Q_W) or (C, 1, Q_H, Q_W), "
+                             f"got {shape_str(kernels.shape)}")
+    image_rows = -(-n // ncols)
+    kernel_rows = 0 if kernels is None else -(-kernels.shape[0] // ncols)
+    cell = min(1.3, (_MAX_WIDTH - 0.2) / ncols - 0.35)  # inches per panel, room between panels
+    text = 0.3 + 0.18 * len(predictions)  # the title and one line per model
+    heights = [cell + text] * image_rows + [cell + 0.3] * kernel_rows
+    fig, grid = plt.subplots(image_rows + kernel_rows, ncols, squeeze=False, layout="constrained",
+                             figsize=(_MAX_WIDTH - 0.2, sum(heights)), gridspec_kw={"height_ratios": heights})
+    fig.get_layout_engine().set(h_pad=0.08)  # room between a row's x labels and the next row's titles
+    image_axes = list(grid[:image_rows].ravel()[:n])
+    kernel_axes = [] if kernels is None else list(grid[image_rows:].ravel()[:kernels.shape[0]])
+    for ax in set(grid.ravel()) - set(image_axes) - set(kernel_axes):
+        fig.delaxes(ax)
+    low, high = np.percentile(images, [0.5, 99.5])  # a few extreme noise pixels do not set the scale
+    for ax, image, label, k in zip(image_axes, images, labels, range(n)):
+        ax.imshow(image, cmap="gray_r", vmin=low, vmax=high, interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(class_names[label], fontsize=10)
+        ax.set_xlabel("\n".join(f"{model}: {class_names[guess[k]]} {'✓' if guess[k] == label else '✗'}"
+                                for model, guess in predictions.items()), fontsize=9)
+    if kernels is not None:
+        vmax = float(np.abs(kernels).max()) or 1.0
+        for k, (ax, kernel) in enumerate(zip(kernel_axes, kernels)):
+            picture = ax.imshow(kernel, cmap="RdBu_r", vmin=-vmax, vmax=vmax, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_title(f"kernel {k + 1}", fontsize=10)
+        fig.colorbar(picture, ax=kernel_axes, fraction=0.04, pad=0.02, label="weight")
+    return image_axes, kernel_axes
+
+
+def _rnn_columns(first, last):
+    """The columns of the unrolled RNN: "0" (h_0), steps "1".."first", None (the gap), "T-(last-1)".."T"."""
+    tail = ["T" if j == 0 else f"T-{j}" for j in range(last - 1, -1, -1)]
+    return ["0"] + [str(t) for t in range(1, first + 1)] + [None] + tail
+
+
+def draw_unrolled_rnn(ax=None, *, first: int = 2, last: int = 2):
+    """The RNN of eq 8.3 unrolled over T steps, with its reverse sweep (eq 8.4): the picture of BPTT.
+
+    Middle row: the states h_0 (grey: the constant 0), h_1 .. h_first, a gap, h_{T-last+1} .. h_T,
+    joined by forward arrows that all carry the same W_hh; bottom row: the inputs x_t, each
+    feeding h_t through the same W_ih; top row: the loss terms L_t that the outputs at step t feed
+    (in a forecast that reads only h_T, all but L_T are 0). The reverse sweep is red and dashed:
+    from each L_t down to h_t the cotangent y_bar_t, and from h_t back to h_{t-1}, right to
+    left, the part of u_{t-1} that comes through step t; every state h_t is labelled with its
+    cotangent u_t. Nothing flows back into h_0. Arrows carry gids: "forward-h", "forward-x",
+    "forward-loss", "backward-h", "backward-loss". Returns the axes.
+    """
+    first = positive_int(first, "draw_unrolled_rnn", "first")
+    last = positive_int(last, "draw_unrolled_rnn", "last")
+    if first + last > 6:
+        raise ValueError(f"draw_unrolled_rnn expects first + last <= 6 steps, to fit the column, "
+                         f"got first = {first} and last = {last}")
+    columns = _rnn_columns(first, last)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(_MAX_WIDTH - 0.2, 3.9), layout="constrained")
+    ax.set_aspect("equal")
+    ax.axis("off")
+    y_x, y_h, y_loss, radius = 0.0, 1.3, 2.6, 0.3
+
+    def math(symbol, step):
+        sub = step.replace("-", "{-}")  # T-1: a minus, no spacing
+        return rf"${symbol}_{{{sub}}}$"
+
+    def arrow(tail, head, gid, color=_FORWARD, style="-"):
+        ax.annotate("", xy=head, xytext=tail, gid=gid,
+                    arrowprops=dict(arrowstyle="-|>", lw=1.3, color=color, ls=style, mutation_scale=11,
+                                    shrinkA=0, shrinkB=0))
+
+    for x, step in enumerate(columns):
+        if step is None:  # the gap: the steps between
+            for y in (y_x, y_h, y_loss):
+                ax.text(x, y, "⋯", ha="center", va="center", fontsize=16)
+        elif step == "0":
+            ax.add_patch(Circle((x, y_h), radius, facecolor="0.88", edgecolor="0.4", lw=1.0))
+            ax.text(x, y_h, r"$\mathbf{h}_0$", ha="center", va="center", fontsize=13, color="0.3")
+            ax.text(x, y_h - radius - 0.12, r"$= \mathbf{0}$", ha="center", va="top", fontsize=11, color="0.3")
+        else:
+            ax.add_patch(Circle((x, y_h), radius, facecolor="#E8EEF7", edgecolor="black", lw=1.0))
+            ax.text(x, y_h, math(r"\mathbf{h}", step), ha="center", va="center", fontsize=13)
+            for y, symbol, face in ((y_x, r"\mathbf{x}", "#F2F2F2"), (y_loss, r"\mathcal{L}", "#FBE3D2")):
+                ax.add_patch(FancyBboxPatch((x - 0.27, y - 0.22), 0.54, 0.44, boxstyle="round,pad=0.04",
+                                            facecolor=face, edgecolor="black", lw=0.9))
+                ax.text(x, y, math(symbol, step), ha="center", va="center", fontsize=13)
+            arrow((x, y_x + 0.28), (x, y_h - radius), "forward-x")
+            ax.text(x - 0.07, (y_x + y_h) / 2 - 0.05, r"$\mathbf{W}_{ih}$", ha="right", va="center", fontsize=10)
+            arrow((x - 0.1, y_h + radius - 0.02), (x - 0.1, y_loss - 0.27), "forward-loss")
+            arrow((x + 0.1, y_loss - 0.27), (x + 0.1, y_h + radius - 0.02), "backward-loss", _BACKWARD, "--")
+            ax.text(x + 0.16, (y_h + y_loss) / 2 + 0.05, math(r"\bar{\mathbf{y}}", step), ha="left",
+                    va="center", fontsize=11, color=_BACKWARD)
+            ax.text(x + 0.27, y_h - radius - 0.06, math(r"\mathbf{u}", step), ha="left", va="top", fontsize=11,
+                    color=_BACKWARD)
+        if x + 1 < len(columns):  # to the next column: the same W_hh forward, the cotangent back
+            left = x + (radius if step is not None else 0.25)
+            right = x + 1 - (radius if columns[x + 1] is not None else 0.25)
+            arrow((left, y_h + 0.08), (right, y_h + 0.08), "forward-h")
+            ax.text(x + 0.5, y_h + 0.16, r"$\mathbf{W}_{hh}$", ha="center", va="bottom", fontsize=10)
+            if step != "0":  # nothing flows back into the constant h_0
+                arrow((right, y_h - 0.08), (left, y_h - 0.08), "backward-h", _BACKWARD, "--")
+    ax.legend(handles=[Line2D([], [], color=_FORWARD, lw=1.3, label="forward pass: values"),
+                       Line2D([], [], color=_BACKWARD, lw=1.3, ls="--", label="reverse sweep: cotangents")],
+              loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, fontsize=10, frameon=False)
+    ax.set_xlim(-0.6, len(columns) - 0.4)
+    ax.set_ylim(y_x - 0.45, y_loss + 0.4)
+    return ax
 
 
 def plot_forecasts(y, predictions, ax=None, *, start: int = 0, title=None, ylabel: str = "value (standardized)"):

@@ -1,5 +1,6 @@
-"""Chapter 5: training curves (eqs 29-32), learning-rate schedules, per-parameter rates, optimizers per unit
-of work, and quantities per layer (initialization, vanishing gradients)."""
+"""Chapter 5: training curves (eqs 29-32), the paths of the three regimes on a loss surface, learning-rate
+schedules, per-parameter rates, optimizers per unit of work, and quantities per layer (initialization,
+vanishing gradients)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import ticker
 
-from .._validate import one_of, positive_int
+from .._validate import _is_real, one_of, positive_int
 from ..training import rate_at
 
-__all__ = ["plot_loss_curves", "plot_schedules", "plot_evaluations", "plot_rates", "plot_work",
-           "plot_layer_curves"]
+__all__ = ["plot_loss_curves", "plot_loss_curves_broken", "plot_loss_paths", "plot_schedules",
+           "plot_evaluations", "plot_rates", "plot_work", "plot_layer_curves"]
 
 _HUGE = 1e200  # larger losses (a diverged run) overflow matplotlib's axis margins: not drawn
 _X_LABELS = {"epoch": "epoch (one pass over the training set)", "updates": "number of updates (parameter steps)"}
@@ -78,9 +79,11 @@ def plot_loss_curves(histories, x: str = "epoch", ax=None, *, which: str = "trai
 
     ``x="epoch"`` puts epoch e at e; ``x="updates"`` puts it at the number of updates made
     by then (1, N or ceil(N/B) per epoch: eqs 29, 30, 32). ``which`` picks ``"train"`` or
-    ``"val"`` losses. On a log axis the points at 0 (row 0, before training) are left out, and
-    so are losses that are not finite or above 1e200 (a run that diverged: matplotlib cannot
-    draw them). Returns the axes; one line per run, in the order given.
+    ``"val"`` losses. On a log axis the points at 0 (row 0, before training) are left out.
+    A loss that is not finite or above 1e200 (the run overflowed: no axis can show it) is not
+    part of the line; it is marked by an x in the run's color at the top edge of the axes.
+    Returns the axes; one line per run, in the order given; the x marks are
+    ``ax.collections`` with the gid ``"overflow"``.
     """
     histories = _labelled(histories, "histories", "plot_loss_curves")
     one_of(x, tuple(_X_LABELS), "plot_loss_curves", "x")
@@ -92,10 +95,18 @@ def plot_loss_curves(histories, x: str = "epoch", ax=None, *, which: str = "trai
         name = f"histories[{label!r}]"
         xs = _column(history, "epoch" if x == "epoch" else "updates", name, "plot_loss_curves")
         ys = _column(history, f"{which}_loss", name, "plot_loss_curves")
-        keep = (np.abs(ys) <= _HUGE) & ((xs > 0) if log_x else True) & ((ys > 0) if log_y else True)
-        ax.plot(xs[keep], ys[keep], marker="o" if keep.sum() <= 25 else None, ms=3.5, lw=1.6, label=label)
+        finite = np.abs(ys) <= _HUGE  # False for NaN too
+        keep = finite & ((xs > 0) if log_x else True) & ((ys > 0) if log_y else True)
+        (line,) = ax.plot(xs[keep], ys[keep], marker="o" if keep.sum() <= 25 else None, ms=3.5, lw=1.6,
+                          label=label)
+        over = ~finite & ((xs > 0) if log_x else True)
+        if over.any():
+            ax.scatter(xs[over], np.ones(int(over.sum())), marker="x", s=45, color=line.get_color(),
+                       transform=ax.get_xaxis_transform(), clip_on=False, zorder=4, gid="overflow")
     if log_x:
         ax.set_xscale("log")
+    elif x == "epoch":
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))  # epochs are whole numbers
     if log_y:
         ax.set_yscale("log")
     ax.set_xlabel(_X_LABELS[x])
@@ -103,6 +114,123 @@ def plot_loss_curves(histories, x: str = "epoch", ax=None, *, which: str = "trai
     kind = "Training" if which == "train" else "Validation"
     default = f"{kind} loss per {'epoch' if x == 'epoch' else 'update count'}"
     return _finish(ax, fresh, default if title is None else title)
+
+
+def plot_loss_curves_broken(histories, split: float, x: str = "epoch", axes=None, *, which: str = "train",
+                            log_x: bool = False, title=None):
+    """:func:`plot_loss_curves` on a broken log axis: losses above ``split`` in a short top panel.
+
+    A run that blows up (a loss of 1e13 where the others stay below 10) would squash every
+    other curve onto a few pixels. Here each run is drawn in both panels: the bottom panel
+    shows the losses up to ``split``, the top panel (a third of its height) those above it,
+    with break marks on the axis between; a loss that overflowed is an x at the top of the top
+    panel. ``axes``: a pair ``(top, bottom)`` sharing the x axis, or None for a new 7 x 5.6 inch
+    figure. Returns ``(top, bottom)``; in each, one line per run in the order given, then the
+    break marks; the legend is in the bottom panel.
+    """
+    if not _is_real(split) or not math.isfinite(split) or split <= 0:
+        raise ValueError(f"plot_loss_curves_broken expects split to be a finite loss > 0 (where the axis breaks), "
+                         f"got {split!r}")
+    split = float(split)
+    if axes is None:
+        fig, axes = plt.subplots(2, 1, figsize=(6.8, 5.6), sharex=True, gridspec_kw={"height_ratios": (1, 3)})
+    elif not (isinstance(axes, (tuple, list, np.ndarray)) and len(axes) == 2):
+        raise ValueError(f"plot_loss_curves_broken expects axes to be a pair (top, bottom), got {axes!r:.60}")
+    top, bottom = axes
+    plot_loss_curves(histories, x=x, ax=top, which=which, log_x=log_x, title=title)
+    plot_loss_curves(histories, x=x, ax=bottom, which=which, log_x=log_x, title="")
+    top.get_legend().remove()
+    for marks in [c for c in bottom.collections if c.get_gid() == "overflow"]:
+        marks.remove()  # an overflow is marked once, at the top of the top panel
+    drawn = np.concatenate([line.get_ydata() for line in bottom.lines])
+    low, high = (float(drawn.min()), float(drawn.max())) if drawn.size else (split / 10, split)
+    bottom.set_ylim(min(low, split / 1.5) / 1.3, split)
+    top.set_ylim(split, max(3 * high, 10 * split))
+    top.spines["bottom"].set_visible(False)
+    bottom.spines["top"].set_visible(False)
+    top.tick_params(axis="x", which="both", bottom=False, labelbottom=False)
+    top.set_xlabel("")
+    top.set_ylabel(f"above {split:g}")
+    marks = dict(marker=[(-1, -0.5), (1, 0.5)], markersize=10, linestyle="none", color="k", mec="k", mew=1,
+                 clip_on=False)
+    top.plot([0, 1], [0, 0], transform=top.transAxes, **marks)
+    bottom.plot([0, 1], [1, 1], transform=bottom.transAxes, **marks)
+    top.figure.tight_layout(h_pad=0.4)
+    return top, bottom
+
+
+def _grid(values, name: str) -> np.ndarray:
+    try:
+        a = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"plot_loss_paths expects {name} to be an array of numbers, "
+                         f"got {type(values).__name__}") from None
+    if a.ndim != 1 or a.size < 2 or not np.isfinite(a).all() or (np.diff(a) <= 0).any():
+        raise ValueError(f"plot_loss_paths expects {name} to be an increasing 1-d grid of at least 2 finite "
+                         f"numbers, got shape {a.shape}")
+    return a
+
+
+def plot_loss_paths(w1, w2, losses, paths, ax=None, *, minimum=None, levels: int = 10,
+                    labels=("$w_1$", "$w_2$"), title=None):
+    """Contours of a loss over two parameters, and the path of each optimizer on them.
+
+    ``w1 : (G1,)`` and ``w2 : (G2,)`` are the grid, ``losses : (G2, G1)`` the loss at
+    ``(w1[j], w2[i])`` (``np.meshgrid`` order). ``paths``: ``{label: points}``, ``points : (K, 2)``
+    the parameters after 0, 1, ..., K - 1 updates. ``levels`` contour lines at
+    ``min + (max - min) (k / levels)^2`` (evenly spaced ellipses for a quadratic loss). A path of
+    at most 30 points gets markers, a longer one a thinner line; the start of the first path is
+    a black dot, ``minimum`` (a point ``(w1, w2)``) a black star. Equal scales on both axes.
+    Returns the axes; one line per path in the order given, then the start, then the minimum.
+    """
+    w1, w2 = _grid(w1, "w1"), _grid(w2, "w2")
+    try:
+        C = np.asarray(losses, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"plot_loss_paths expects losses to be an array of numbers, "
+                         f"got {type(losses).__name__}") from None
+    if C.shape != (w2.size, w1.size) or not np.isfinite(C).all():
+        raise ValueError(f"plot_loss_paths expects losses to be finite, of shape (len(w2), len(w1)) = "
+                         f"{(w2.size, w1.size)}, got shape {C.shape}")
+    n_levels = positive_int(levels, "plot_loss_paths", "levels")
+    if not (isinstance(labels, (tuple, list)) and len(labels) == 2 and all(isinstance(t, str) for t in labels)):
+        raise ValueError(f"plot_loss_paths expects labels to be a pair of axis labels (str, str), got {labels!r:.60}")
+    paths = _labelled(paths, "paths", "plot_loss_paths")
+    points = {}
+    for label, path in paths.items():
+        try:
+            p = np.asarray(path, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"plot_loss_paths expects paths[{label!r}] to be an array of points") from None
+        if p.ndim != 2 or p.shape[0] == 0 or p.shape[1] != 2 or not np.isfinite(p).all():
+            raise ValueError(f"plot_loss_paths expects paths[{label!r}] to be finite points of shape (K, 2), "
+                             f"got shape {p.shape}")
+        points[label] = p
+    if minimum is not None:
+        star = np.asarray(minimum, dtype=np.float64)
+        if star.shape != (2,) or not np.isfinite(star).all():
+            raise ValueError(f"plot_loss_paths expects minimum to be a point (w1, w2), got {minimum!r:.60}")
+    fresh = ax is None
+    if fresh:
+        _, ax = plt.subplots(figsize=(6.8, 6.0))
+    low, high = float(C.min()), float(C.max())
+    if high > low:
+        ax.contour(w1, w2, C, levels=low + (high - low) * (np.arange(1, n_levels + 1) / n_levels) ** 2,
+                   colors="0.6", linewidths=0.8)
+    for label, p in points.items():
+        short = p.shape[0] <= 30
+        ax.plot(p[:, 0], p[:, 1], lw=2.0 if short else 1.2 if p.shape[0] <= 500 else 0.6,
+                marker="o" if short else None, ms=4, label=label, zorder=3 if short else 2)
+    first = next(iter(points.values()))[0]
+    ax.plot(*first, "o", color="k", ms=6, label="start", zorder=4)
+    if minimum is not None:
+        ax.plot(*star, "*", color="k", ms=12, label="minimum", zorder=4)
+    ax.set_xlim(w1[0], w1[-1])
+    ax.set_ylim(w2[0], w2[-1])
+    ax.set_aspect("equal")
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
+    return _finish(ax, fresh, "Paths on the loss surface" if title is None else title)
 
 
 def plot_schedules(schedules, n_updates: int, ax=None, *, title=None):
@@ -135,8 +263,8 @@ def plot_evaluations(curves, ax=None, *, best_so_far: bool = True, log_y: bool =
     ``curves``: ``{label: losses}``, ``losses[k - 1]`` the loss at the point of evaluation k
     (``MinimizeHistory.losses``; a full-batch ``History.train_loss``, one epoch = one
     evaluation). With ``best_so_far`` each line is the lowest loss found within k
-    evaluations and the raw losses (line searches try points that are worse) are drawn
-    faintly behind it. Returns the axes; the bold lines come first, in the order given.
+    evaluations (a line search tries points that are worse: those are not drawn); without
+    it, the loss of every evaluation. Returns the axes; one line per optimizer, in the order given.
     """
     curves = _labelled(curves, "curves", "plot_evaluations")
     arrays = {}
@@ -153,19 +281,10 @@ def plot_evaluations(curves, ax=None, *, best_so_far: bool = True, log_y: bool =
     fresh = ax is None
     if fresh:
         _, ax = plt.subplots(figsize=(7.0, 4.0))
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for i, (label, a) in enumerate(arrays.items()):
-        k = np.arange(1, a.size + 1)
-        ax.plot(k, np.minimum.accumulate(a) if best_so_far else a, lw=1.8, color=colors[i % len(colors)], label=label)
-    if best_so_far:
-        for i, a in enumerate(arrays.values()):
-            ax.plot(np.arange(1, a.size + 1), a, lw=0.8, alpha=0.3, color=colors[i % len(colors)])
+    for label, a in arrays.items():
+        ax.plot(np.arange(1, a.size + 1), np.minimum.accumulate(a) if best_so_far else a, lw=1.8, label=label)
     if log_y:
         ax.set_yscale("log")
-        top = max(float(np.minimum.accumulate(a)[0]) for a in arrays.values())
-        low = min(float(a.min()) for a in arrays.values())
-        if best_so_far and low > 0:  # the faint raw trials may spike far up: keep the bold lines readable
-            ax.set_ylim(low / 1.3, top * 1.5 if math.isfinite(top) else None)
     ax.set_xlabel("evaluations of loss and gradient (forward + reverse sweep over all N)")
     ax.set_ylabel("mean training loss" + (" (lowest so far)" if best_so_far else ""))
     return _finish(ax, fresh, "Loss per gradient evaluation" if title is None else title)
@@ -237,10 +356,11 @@ def plot_work(curves, per: str = "epoch", ax=None, *, log_x=None, best_so_far: b
     is the loss of the point reached after ``work[k]`` units of work, in increasing order.
     ``per="epoch"`` counts epochs of gradient work (one full-batch evaluation, or
     ceil(N / B) mini-batch updates, is one epoch); ``per="evaluation"`` counts gradient
-    evaluations, whatever their size. With ``best_so_far`` each bold line is the lowest loss
-    found so far and the raw losses are drawn faintly behind it, as in
-    :func:`plot_evaluations`. ``log_x`` defaults to False per epoch, True per evaluation (then
-    a point at work 0 is left out). Returns the axes; the bold lines come first, in the order given.
+    evaluations, whatever their size. With ``best_so_far`` each line is the lowest loss found
+    within the work so far (points a line search tried and rejected are not drawn), as in
+    :func:`plot_evaluations`; without it, every loss. The y axis is logarithmic. ``log_x``
+    defaults to False per epoch, True per evaluation (then a point at work 0 is left out).
+    Returns the axes; one line per entry, in the order given.
     """
     curves = _labelled(curves, "curves", "plot_work")
     one_of(per, tuple(_WORK_LABELS), "plot_work", "per")
@@ -268,19 +388,9 @@ def plot_work(curves, per: str = "epoch", ax=None, *, log_x=None, best_so_far: b
     fresh = ax is None
     if fresh:
         _, ax = plt.subplots(figsize=(7.0, 4.0))
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for i, (label, (work, losses)) in enumerate(pairs.items()):
-        ys = np.minimum.accumulate(losses) if best_so_far else losses
-        ax.plot(work, ys, lw=1.8, color=colors[i % len(colors)], label=label)
-    if best_so_far:
-        for i, (work, losses) in enumerate(pairs.values()):
-            ax.plot(work, losses, lw=0.8, alpha=0.3, color=colors[i % len(colors)])
-        top = max(float(losses[0]) for _, losses in pairs.values())
-        low = min(float(losses.min()) for _, losses in pairs.values())
-        ax.set_yscale("log")
-        ax.set_ylim(low / 1.3, top * 1.5)  # the faint raw losses may spike far up: keep the bold lines readable
-    else:
-        ax.set_yscale("log")
+    for label, (work, losses) in pairs.items():
+        ax.plot(work, np.minimum.accumulate(losses) if best_so_far else losses, lw=1.8, label=label)
+    ax.set_yscale("log")
     if log_x:
         ax.set_xscale("log")
     ax.set_xlabel(_WORK_LABELS[per])

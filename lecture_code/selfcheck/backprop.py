@@ -97,19 +97,25 @@ _ACTIVATIONS = {
 }
 
 
-def activation_vjp(vjp_fn, activation: str = "tanh") -> bool:
-    """Does ``vjp_fn(x, u)`` return u^T J = phi'(x) * u for ``activation`` ("tanh" or "sigmoid")?
+def activation_vjp(vjp_fn, activation: str = "tanh", *, given: str = "input") -> bool:
+    """Does ``vjp_fn`` return u^T J = phi'(x) * u for ``activation`` ("tanh" or "sigmoid")?
 
-    x : (D,) or (N, D), u like x; the answer is shaped like x (eq 18's Jacobian
+    ``given="input"``: ``vjp_fn(x, u)`` gets the layer's input x. ``given="output"``:
+    ``vjp_fn(y, u)`` gets the layer's output y = phi(x), kept from the forward pass,
+    and writes phi' through it (1 - y^2, y (1 - y)) without evaluating phi again.
+    x (or y) : (D,) or (N, D), u like it; the answer is shaped like u (eq 18's Jacobian
     diag(phi'(x)) is never formed).
     """
     one_of(activation, sorted(_ACTIVATIONS), "activation_vjp", "activation")
-    require_callable(vjp_fn, "activation_vjp", "vjp_fn(x, u) for the VJP")
+    one_of(given, ["input", "output"], "activation_vjp", "given")
+    arguments = "x, u" if given == "input" else "y, u"
+    require_callable(vjp_fn, "activation_vjp", f"vjp_fn({arguments}) for the VJP")
     phi, dphi = _ACTIVATIONS[activation]
     rng = np.random.default_rng(7)
     for x in (rng.uniform(-3, 3, size=5), rng.uniform(-3, 3, size=(4, 3))):
         u = rng.normal(size=x.shape)
-        result, hint = call(vjp_fn, (x.copy(), u.copy()), "vjp_fn(x, u)")
+        a = x if given == "input" else phi(x)  # what vjp_fn gets: x, or y = phi(x)
+        result, hint = call(vjp_fn, (a.copy(), u.copy()), f"vjp_fn({arguments})")
         if hint is not None:
             return _report(False, "", hint)
         try:
@@ -124,6 +130,8 @@ def activation_vjp(vjp_fn, activation: str = "tanh") -> bool:
                     f"got shape {got.shape}")
         elif _close(got, dphi(x)):
             hint = "you returned phi'(x) alone: multiply it by the cotangent u"
+        elif given == "output":
+            hint = _output_hint(activation, got, x, u)
         elif _close(got, phi(x) * u):
             hint = f"you multiplied u by {activation}(x) itself: the VJP needs the derivative phi'(x)"
         elif activation == "tanh" and _close(got, (1.0 - x**2) * u):
@@ -134,7 +142,21 @@ def activation_vjp(vjp_fn, activation: str = "tanh") -> bool:
             layer = f"lc.{activation.capitalize()}()"
             hint = f"expected phi'(x) * u with phi = {activation}; compare with {layer}.vjp(x, {{}}, u)"
         return _report(False, "", hint)
-    return _report(True, f"the VJP of {activation} is phi'(x) * u, for one example and for a batch", "")
+    at = "from the input x" if given == "input" else "from the output y alone"
+    return _report(True, f"the VJP of {activation} is phi'(x) * u, {at}, for one example and for a batch", "")
+
+
+def _output_hint(activation, got, x, u):
+    """The hint for a wrong VJP written through the output y = phi(x)."""
+    phi, dphi = _ACTIVATIONS[activation]
+    y = phi(x)
+    through_y = "1 - y^2" if activation == "tanh" else "y (1 - y)"
+    if _close(got, y * u):
+        return f"you multiplied u by the output y itself: the VJP needs the derivative phi' = {through_y}"
+    if _close(got, dphi(y) * u):
+        return (f"you applied {activation} to y again: y is already {activation}(x), "
+                f"so phi' = {through_y} needs no {activation}")
+    return f"expected phi' * u with phi' = {through_y} written through the output y = {activation}(x)"
 
 
 # -- exercise 3: a Linear layer's VJP for a batch ------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Chapter 7 self-checks: R^2, the confusion matrix, the output layer for a task, a stable softmax."""
+"""Chapter 7 self-checks: R^2, the confusion matrix, the output layer for a task, a stable softmax,
+the cross-entropy's gradient through the softmax Jacobian."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import numpy as np
 from .._stable import softmax as _softmax
 from ._report import call_array, report as _report, require_callable
 
-__all__ = ["r2_function", "confusion_matrix_function", "OUTPUT_LAYER_TASKS", "output_layers", "stable_softmax"]
+__all__ = ["r2_function", "confusion_matrix_function", "OUTPUT_LAYER_TASKS", "output_layers", "stable_softmax",
+           "cross_entropy_gradient"]
 
 
 # -- exercise 1: R^2 ---------------------------------------------------------------------------------
@@ -196,3 +198,53 @@ def stable_softmax(softmax_fn) -> bool:
                     "S(a)_c = e^(a_c) / sum_c' e^(a_c')")
         return _report(False, "", hint)
     return _report(True, "S(a) over the last axis, shifted by each row's largest logit, finite for +-1000", "")
+
+
+# -- exercise 5: the cross-entropy's gradient through the softmax Jacobian ---------------------------
+
+def cross_entropy_gradient(grad_fn) -> bool:
+    """Does ``grad_fn(a, y)`` return dL/da for L = -sum_c y_c log S(a)_c, a, y : (C,), y >= 0?
+
+    The chain rule gives J^T g with J = diag(s) - s s^T (the softmax Jacobian, chapter 2) and
+    g = -y / s (the gradient of L with respect to s = S(a)): s sum(y) - y, which is s - y when
+    y sums to 1. A target that does not sum to 1 is among the cases, so returning s - y
+    without the Jacobian is not enough.
+    """
+    require_callable(grad_fn, "cross_entropy_gradient", "grad_fn(a, y)")
+    rng = np.random.default_rng(75)
+    a = rng.normal(0.0, 1.5, size=4)
+    cases = [  # (a, y, what it is)
+        (a, np.eye(4)[2], "a one-hot target"),
+        (rng.normal(0.0, 1.5, size=3), np.array([0.2, 0.5, 0.3]), "a soft target (it sums to 1)"),
+        (a, np.array([0.0, 2.0, 0.0, 1.0]), "a target that sums to 3"),
+    ]
+    for logits, y, what in cases:
+        got, hint = call_array(grad_fn, (logits.copy(), y.copy()), "grad_fn(a, y)")
+        if hint is not None:
+            return _report(False, "", hint)
+        s = _softmax(logits)
+        want = s * y.sum() - y
+        if got.shape == want.shape and np.allclose(got, want, rtol=1e-10, atol=1e-12):
+            continue
+        jac = np.diag(s) - np.outer(s, s)
+        if got.shape != want.shape:
+            hint = (f"for {what} dL/da should have the shape of a, {logits.shape}, got {got.shape}: "
+                    "multiply the (C, C) Jacobian by the vector g = dL/ds with @, not elementwise")
+        elif np.allclose(got, -want, rtol=1e-10, atol=1e-12):
+            hint = f"for {what} your gradient has the wrong sign: dL/ds = -y / s, since L = -sum y log s"
+        elif np.allclose(got, s - y, rtol=1e-10, atol=1e-12):
+            hint = (f"for {what} you return s - y, which holds only when y sums to 1; "
+                    "compute J^T g with J = diag(s) - s s^T and g = -y / s, and see what it gives")
+        elif np.allclose(got, -y, rtol=1e-10, atol=1e-12):
+            hint = (f"for {what} you used only diag(s): the softmax Jacobian is diag(s) - s s^T, "
+                    "every output depends on every logit")
+        elif np.allclose(got, -(1.0 - s) * y, rtol=1e-10, atol=1e-12):
+            hint = (f"for {what} you kept only the diagonal of J, s (1 - s): the off-diagonal entries "
+                    "-s_i s_j matter too")
+        elif np.allclose(got, jac @ (-1.0 / s), rtol=1e-10, atol=1e-12):
+            hint = f"for {what} g = dL/ds is -y / s (y_c log s_c differentiates to y_c / s_c), not -1 / s"
+        else:
+            hint = (f"for {what} dL/da is {np.round(want, 4)}, you return {np.round(got, 4)}: "
+                    "J^T g with J = diag(s) - s s^T, g = -y / s")
+        return _report(False, "", hint)
+    return _report(True, "J^T (-y / s) = s sum(y) - y: s - y whenever the target sums to 1", "")

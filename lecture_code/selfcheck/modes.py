@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import cost
-from .._validate import _is_int, nonneg_int, positive_int
+from .._validate import _is_int, positive_int, rng_from
 from ..layers import Layer
 from ._report import report as _report, require_callable, sizes as _sizes
 
@@ -87,16 +87,17 @@ def jacobian_cost(sizes, mode, answer) -> bool:
     return _report(False, "", hint)
 
 
-def layer_vjp(layer, vjp_fn, seed: int = 0) -> bool:
+def layer_vjp(layer, vjp_fn, *, rng) -> bool:
     """Does ``vjp_fn(x, theta, u)`` return ``u^T J`` of ``layer`` (eq 9), shape (D,), at random x : (D,), u : (M,)?
 
-    Compared with ``layer.jacobian(x, theta).T @ u`` at three random points.
+    Compared with ``layer.jacobian(x, theta).T @ u`` at three random points drawn
+    from ``rng`` (a Generator or a seed >= 0).
     """
     if not isinstance(layer, Layer):
         raise ValueError(f"layer_vjp expects layer to be a lecture_code layer such as lc.Linear(3, 5), "
                          f"got {type(layer).__name__}")
     require_callable(vjp_fn, "layer_vjp", "vjp_fn(x, theta, u)")
-    rng = np.random.default_rng(nonneg_int(seed, "layer_vjp", "seed"))
+    rng = rng_from(rng, "layer_vjp")
     d = layer.d_in if layer.d_in is not None else 4
     for _ in range(3):
         theta = layer.init(rng)

@@ -23,38 +23,38 @@ def _close(a, b):
 # -- exercise 1: the matrix of a one-channel convolution (eq 8.1) ------------------------------------
 
 def _conv_matrix(w, length):
-    k = len(w)
-    J = np.zeros((length - k + 1, length))
-    for t in range(length - k + 1):
-        J[t, t:t + k] = w
+    q = len(w)
+    J = np.zeros((length - q + 1, length))
+    for t in range(length - q + 1):
+        J[t, t:t + q] = w
     return J
 
 
 def conv_matrix_function(matrix_fn) -> bool:
-    """Does ``matrix_fn(w, L)`` return the (L - K + 1, L) matrix J with y = J x for y_t = sum_k w_k x_{t+k}?"""
+    """Does ``matrix_fn(w, L)`` return the (L - Q + 1, L) matrix J with y = J x for y_t = sum_q w_q x_{t+q-1}?"""
     require_callable(matrix_fn, "conv_matrix_function", "matrix_fn(w, L)")
     rng = np.random.default_rng(80)
-    for k, length in [(3, 8), (1, 4), (4, 4), (2, 9), (5, 7)]:
-        w = rng.normal(size=k)
+    for q, length in [(3, 8), (1, 4), (4, 4), (2, 9), (5, 7)]:
+        w = rng.normal(size=q)
         got, hint = call_array(matrix_fn, (w.copy(), length), "matrix_fn(w, L)")
         if hint is not None:
             return _report(False, "", hint)
         want = _conv_matrix(w, length)
         if _close(got, want):
             continue
-        if _close(got, _conv_matrix(w[::-1], length)) and k > 1:
+        if _close(got, _conv_matrix(w[::-1], length)) and q > 1:
             hint = ("your matrix holds the kernel reversed: that is a true convolution; the layers here "
-                    "(and PyTorch's) correlate, y_t = sum_k w_k x_{t+k}, so row t reads w_1, ..., w_K from column t on")
+                    "(and PyTorch's) correlate, y_t = sum_q w_q x_{t+q-1}, so row t reads w_1, ..., w_Q from column t on")
         elif _close(got, want.T):
-            m = length - k + 1
+            m = length - q + 1
             hint = f"your matrix is transposed: J maps x : ({length},) to y : ({m},), so it has shape ({m}, {length})"
         elif got.ndim == 2 and got.shape != want.shape:
-            hint = (f"for K = {k}, L = {length} the matrix should have shape {want.shape} (one row per output "
-                    f"position, L - K + 1 of them without padding), got {got.shape}")
+            hint = (f"for Q = {q}, L = {length} the matrix should have shape {want.shape} (one row per output "
+                    f"position, L - Q + 1 of them without padding), got {got.shape}")
         else:
-            hint = f"for K = {k}, L = {length} row t should hold w at columns t .. t + K - 1 and zeros elsewhere"
+            hint = f"for Q = {q}, L = {length} row t should hold w at columns t .. t + Q - 1 and zeros elsewhere"
         return _report(False, "", hint)
-    return _report(True, "a banded matrix: every row holds the same K weights, shifted one column per row", "")
+    return _report(True, "a banded matrix: every row holds the same Q weights, shifted one column per row", "")
 
 
 # -- exercise 2: BPTT for a scalar linear RNN (eq 8.4) -----------------------------------------------
