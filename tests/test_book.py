@@ -3,6 +3,7 @@
 import json
 import re
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 import yaml
@@ -38,7 +39,7 @@ def test_book_settings_make_failures_fail_the_build():
     execute = CONFIG["execute"]
     assert execute["raise_on_error"] is True and execute["allow_errors"] is False
     assert execute["execute_notebooks"] in ("cache", "force")
-    assert CONFIG["repository"]["branch"] == "main"
+    assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]*", CONFIG["repository"]["branch"])  # main, or a pinned tag
     assert CONFIG["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
 
 
@@ -78,3 +79,17 @@ def test_publishing_workflow_builds_everywhere_and_deploys_main_only():
     assert "refs/heads/main" in deploy["if"] and deploy["needs"] == "build"
     assert any("actions/deploy-pages" in str(step.get("uses")) for step in deploy["steps"])
     assert deploy["environment"]["name"] == "github-pages"
+
+
+def test_the_published_site_carries_the_pdf_the_pages_link_to():
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
+    runs = [str(step.get("run", "")) for step in workflow["jobs"]["build"]["steps"]]
+    html = next(i for i, r in enumerate(runs) if "jupyter-book build . -W -n --keep-going" in r)
+    pdf = next(i for i, r in enumerate(runs) if "--builder pdflatex" in r)
+    assert html < pdf and "cp _build/latex/book.pdf _build/html/book.pdf" in runs[pdf]
+    assert any("texlive-xetex" in r and "latexmk" in r for r in runs[:pdf])
+    owner, repo = urlparse(CONFIG["repository"]["url"]).path.strip("/").split("/")
+    link = f"https://{owner}.github.io/{repo}/book.pdf"
+    for page in ("intro.md", "instructors.md"):
+        assert f"]({link})" in (ROOT / page).read_text(), f"{page} does not link to {link}"
+    assert CONFIG["latex"]["latex_documents"]["targetname"] == "book.tex"

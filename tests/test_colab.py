@@ -30,7 +30,9 @@ def setup_cell(path):
 def fresh_env(tmp_path_factory):
     root = tmp_path_factory.mktemp("colab")
     venv = root / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
+    # without pip of its own: the outer environment's pip and setuptools, like its other packages,
+    # come in by path, so that the environment is the outer one without lecture_code
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, capture_output=True)
     python = venv / "bin" / "python"
     inner = subprocess.run([str(python), "-c", "import site; print(site.getsitepackages()[0])"],
                            check=True, capture_output=True, text=True).stdout.strip()
@@ -75,3 +77,36 @@ def test_setup_cell_installs_lecture_code_without_network(fresh_env):
     installed = Path(done.stdout.strip().splitlines()[-1].split()[0])
     assert ROOT not in installed.parents, f"imported the checkout, not the installed package: {installed}"
     assert "site-packages" in installed.parts and done.stdout.strip().endswith("(1030, 8) True")
+
+
+def _dry_run(python, env, cwd, requirement, *options):
+    """The names ``pip install <requirement>`` would install, from pip's own report."""
+    report = Path(cwd) / "report.json"
+    done = subprocess.run([str(python), "-m", "pip", "install", "--dry-run", "--no-build-isolation",
+                           "--report", str(report), *options, requirement],
+                          env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        return None, done.stdout + done.stderr
+    names = (item["metadata"]["name"] for item in json.loads(report.read_text())["install"])
+    return sorted(name.lower().replace("_", "-") for name in names), ""
+
+
+@pytest.mark.parametrize("extras", ["", "[torch,plot,optimize]"])
+def test_installing_lecture_code_changes_nothing_the_runtime_already_has(fresh_env, extras):
+    """The setup cell's install adds lecture_code and nothing else where NumPy, PyTorch, matplotlib and
+    SciPy already satisfy its floors (as in Colab): it never upgrades or downgrades them."""
+    python, env, work = fresh_env
+    installs, log = _dry_run(python, env, work, f"lecture_code{extras} @ {ROOT.as_uri()}")
+    assert installs == ["lecture-code"], f"installing lecture_code{extras} would also install {installs}: {log}"
+
+
+def test_the_dry_run_sees_a_dependency_it_would_change(fresh_env):
+    """The control: asked for another NumPy than the runtime's, the same dry run wants to install it
+    (and, offline, cannot)."""
+    python, env, work = fresh_env
+    import numpy
+
+    other = "1.25.0" if numpy.__version__ != "1.25.0" else "1.26.4"
+    (work / "constraints.txt").write_text(f"numpy=={other}\n")
+    installs, log = _dry_run(python, env, work, f"lecture_code @ {ROOT.as_uri()}", "-c", "constraints.txt")
+    assert installs is None and "numpy" in log, f"expected pip to want numpy {other}: {installs} {log[-800:]}"

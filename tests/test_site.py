@@ -27,6 +27,8 @@ from urllib.parse import unquote, urljoin, urlparse
 import pytest
 import yaml
 
+pytestmark = pytest.mark.book
+
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
@@ -141,11 +143,14 @@ def test_no_equation_tag_inside_a_split_environment(site):
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_colab_button_opens_this_chapter_on_main(site, chapter):
-    repo = urlparse(CONFIG["repository"]["url"]).path.strip("/")
-    expected = f"https://colab.research.google.com/github/{repo}/blob/main/{chapter}.ipynb"
+def test_colab_buttons_open_this_chapter_and_its_student_edition(site, chapter):
+    repo, branch = urlparse(CONFIG["repository"]["url"]).path.strip("/"), CONFIG["repository"]["branch"]
+    name = chapter.split("/", 1)[1]
+    expected = [f"https://colab.research.google.com/github/{repo}/blob/{branch}/{chapter}.ipynb",
+                f"https://colab.research.google.com/github/{repo}/blob/{branch}/student/{name}.ipynb"]
     colab = [link for link in parse(site / f"{chapter}.html").links if "colab.research.google.com" in link]
-    assert colab == [expected], f"{chapter}: Colab links {colab}"
+    assert colab == expected, f"{chapter}: Colab links {colab}"
+    assert (ROOT / "student" / f"{name}.ipynb").exists()
 
 
 @pytest.fixture(scope="session")
@@ -297,7 +302,7 @@ def test_every_page_loads_in_a_browser(site, rendered):
                 yield "no math"
             if not r["figures"]:
                 yield "no figures"
-            if r["colab_links"] != 1:
+            if r["colab_links"] != 2:  # the chapter and its student edition
                 yield f"{r['colab_links']} Colab links"
 
     report(rendered, check)
