@@ -272,8 +272,20 @@ def _data(net, X, Y, loss, x_name, y_name):
     return X, loss.targets(Y, net.output_size(X.shape[1]))
 
 
+_EVAL_ROWS = 8192  # rows per block when the loss is evaluated on a whole data set
+
+
 def _mean_loss(net, thetas, X, T, loss) -> float:
-    return loss._batch(net._forward(X, thetas), T)[0]
+    # the mean loss over all rows, in blocks of rows: a large data set's forward pass then reuses
+    # memory of a few MB instead of allocating (and page-faulting) arrays of hundreds of MB
+    n = X.shape[0]
+    if n <= _EVAL_ROWS:
+        return float(loss._per_example(net._forward(X, thetas), T)[0].mean())
+    total = 0.0
+    for start in range(0, n, _EVAL_ROWS):
+        rows = slice(start, start + _EVAL_ROWS)
+        total += float(loss._per_example(net._forward(X[rows], thetas), T[rows])[0].sum())
+    return total / n
 
 
 def _diverged(epoch, update, value, rate, history):

@@ -181,3 +181,19 @@ def test_train_bad_data():
         training.updates_per_epoch(0, "batch")
     with pytest.raises(ValueError, match=r"sgd_step expects lr \(a learning rate\) to be a finite number > 0"):
         training.sgd_step([{}], [{}], float("nan"))
+
+
+@pytest.mark.parametrize("loss", [lc.losses.squared_error, lc.losses.softmax_cross_entropy])
+def test_the_loss_of_a_large_data_set_is_its_mean_over_every_row(loss):
+    """train evaluates a data set larger than one block (8192 rows) block by block: the mean over all
+    rows, as one pass over the whole set gives it, for a loss of values and one of class labels."""
+    rng = np.random.default_rng(7)
+    n = 2 * training._EVAL_ROWS + 1234  # two full blocks and a partial one
+    X = rng.normal(size=(n, 3))
+    Y = rng.normal(size=(n, 2)) if loss is lc.losses.squared_error else rng.integers(0, 2, size=n)
+    net = lc.mlp([3, 5, 2])
+    thetas = net.init(rng)
+    trained, history = training.train(net, thetas, X, Y, loss, batch_size=4096, lr=0.1, epochs=1, rng=rng)
+    for loss_in_history, at in zip(history.train_loss, (thetas, trained)):
+        whole = loss(net.forward(X, at), Y)[0]
+        assert loss_in_history == pytest.approx(whole, rel=1e-12, abs=0)
