@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import as_array, positive_int, rng_from, shape_str
+from .backprop import checked_problem
 from .layers import Layer
 from .losses import Loss
 from .params import flatten, leaves, tree_map, unflatten
@@ -35,16 +36,7 @@ __all__ = ["hvp", "hvp_input", "gauss_newton_product", "hessian", "top_eigenvalu
 
 def _checked(net, thetas, X, Y, loss, caller):
     """(thetas, X, targets) checked as backprop checks them, without computing anything."""
-    if not isinstance(net, Layer):
-        raise ValueError(f"{caller} expects a Layer (e.g. a Sequential) as net, got {type(net).__name__}")
-    if not isinstance(loss, Loss):
-        raise ValueError(f"{caller} expects a lecture_code loss, got {loss!r:.60}")
-    X = net._check_x(X, "X")
-    thetas = net._check_theta(thetas)
-    Y_arr = as_array(Y, "Y")
-    if X.ndim == 2 and (Y_arr.ndim == 0 or Y_arr.shape[0] != X.shape[0]):
-        raise ValueError(f"{caller} expects as many targets as examples: X has shape {shape_str(X.shape)} "
-                         f"(N = {X.shape[0]}), Y has shape {shape_str(Y_arr.shape)}")
+    thetas, X = checked_problem(net, thetas, X, Y, loss, caller)
     return thetas, X, loss.targets(Y, net.output_size(X.shape[-1]))
 
 

@@ -21,7 +21,8 @@ from __future__ import annotations
 import math
 import tracemalloc
 
-from ._validate import as_array, positive_int, shape_str
+from ._validate import positive_int
+from .backprop import checked_problem
 from .layers import Layer
 from .losses import Loss
 
@@ -64,16 +65,8 @@ def backprop_checkpointed(net: Layer, thetas, X, Y, loss: Loss, every=None):
     order they act); ``every=1`` keeps them all (as ``backprop`` does, plus one more
     forward pass). grads is shaped like ``thetas``.
     """
-    if not isinstance(net, Layer):
-        raise ValueError(f"backprop_checkpointed expects a Layer (e.g. a Sequential) as net, got {type(net).__name__}")
-    if not isinstance(loss, Loss):
-        raise ValueError(f"backprop_checkpointed expects a lecture_code loss, got {loss!r:.60}")
-    X = net._check_x(X, "X")
-    pairs = net.leaves(net._check_theta(thetas))
-    Y_arr = as_array(Y, "Y")
-    if X.ndim == 2 and (Y_arr.ndim == 0 or Y_arr.shape[0] != X.shape[0]):
-        raise ValueError(f"backprop_checkpointed expects as many targets as examples: X has shape "
-                         f"{shape_str(X.shape)}, Y has shape {shape_str(Y_arr.shape)}")
+    thetas, X = checked_problem(net, thetas, X, Y, loss, "backprop_checkpointed")
+    pairs = net.leaves(thetas)
     every = max(1, round(math.sqrt(len(pairs)))) if every is None else every
     segments = checkpoint_segments(len(pairs), every)
     # forward: keep only each segment's input (the checkpoints)

@@ -10,33 +10,19 @@ from __future__ import annotations
 
 import math
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import ticker
 
+from ._axes import MAX_WIDTH as _MAX_WIDTH
+from ._axes import finish as _finish
+from ._axes import new_axes as _new_axes
 from .training import _plain_log_ticks
 
 __all__ = ["plot_spectra", "plot_loss_by_rate", "plot_losses", "plot_sharpness", "plot_optimizer_costs"]
 
-_MAX_WIDTH = 6.8  # inches: about 700 px at 100 dpi once bbox_inches="tight" adds its padding
 _COLORS = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3"]
 _MARKERS = "osd^vP*"
 _DIVERGED = "#C44E52"
-
-
-def _new_axes(ax, height):
-    if ax is None:
-        _, ax = plt.subplots(figsize=(_MAX_WIDTH, height), layout="constrained")
-    return ax
-
-
-def _finish(ax, title, default, legend=True):
-    ax.set_title(default if title is None else title, fontsize=11)
-    ax.grid(True, which="major", alpha=0.3)
-    ax.tick_params(labelsize=9)
-    if legend:
-        ax.legend(fontsize=9, framealpha=0.9)
-    return ax
 
 
 def _power_of_ten(value):

@@ -18,11 +18,13 @@ import numpy as np
 
 from .._validate import as_array, positive_int, shape_str
 from ..graph import Gradients, Value, topological_order
+from ._axes import MAX_WIDTH as _MAX_WIDTH
+from ._axes import finish as _finish
+from ._axes import new_axes as _new_axes
 
 __all__ = ["draw_graph", "format_cotangent", "plot_gradient_norm_by_depth", "plot_memory_by_depth",
            "plot_memory_by_segment"]
 
-_MAX_WIDTH = 6.8  # inches: the column is about 700 px at 100 dpi; bbox_inches="tight" adds 0.1 inch a side
 _MAX_VALUES = 40  # more would not be legible in one column of the book
 _COTANGENT = "#C44E52"  # the reverse sweep's color, as in chapter 4's figure
 _COLORS = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860"]
@@ -338,12 +340,6 @@ def _curves(curves, n, caller, name, positive=True):
     return out
 
 
-def _new_axes(ax, height):
-    if ax is None:
-        _, ax = plt.subplots(figsize=(_MAX_WIDTH, height), layout="constrained")
-    return ax
-
-
 def plot_gradient_norm_by_depth(depths, norms, ax=None, *, title=None):
     """``||dL/dW_1||`` at the first layer against the depth, one line per ``label -> norms : (n_depths,)``.
 
@@ -360,11 +356,7 @@ def plot_gradient_norm_by_depth(depths, norms, ax=None, *, title=None):
     ax.minorticks_off()
     ax.set_xlabel("depth (blocks)")
     ax.set_ylabel(r"$\|\partial\mathcal{L}/\partial\mathbf{W}_1\|$ at the first layer")
-    ax.set_title("The gradient at the first layer" if title is None else title, fontsize=11)
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=9)
-    ax.tick_params(labelsize=9)
-    return ax
+    return _finish(ax, title, "The gradient at the first layer")
 
 
 def plot_memory_by_depth(depths, peaks, ax=None, *, title=None):
@@ -378,11 +370,7 @@ def plot_memory_by_depth(depths, peaks, ax=None, *, title=None):
     ax.set_ylim(bottom=0)
     ax.set_xlabel("depth (blocks)")
     ax.set_ylabel("peak memory (KiB)")
-    ax.set_title("Peak memory of one gradient" if title is None else title, fontsize=11)
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=9)
-    ax.tick_params(labelsize=9)
-    return ax
+    return _finish(ax, title, "Peak memory of one gradient")
 
 
 def plot_memory_by_segment(every, peaks, n_layers, ax=None, *, title=None):
@@ -409,9 +397,5 @@ def plot_memory_by_segment(every, peaks, n_layers, ax=None, *, title=None):
     ax.set_ylim(bottom=0)
     ax.set_xlabel(f"segment length: a checkpoint every ... layers (K = {n_layers})")
     ax.set_ylabel("peak memory (KiB)")
-    ax.set_title("Checkpointing: memory against the segment length" if title is None else title, fontsize=11)
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=9)
-    ax.tick_params(labelsize=9)
-    return ax
+    return _finish(ax, title, "Checkpointing: memory against the segment length")
 
