@@ -31,3 +31,13 @@ def device(request):
         reason = f"LECTURE_DEVICE={override} selects another device" if override else "no CUDA device on this machine"
         pytest.skip(f"{request.param}: {reason}")
     return request.param
+
+
+@pytest.fixture(scope="session")
+def build_lock():
+    """One build of the book at a time: the HTML and PDF builds share ``_build`` (its doctrees, its cache)."""
+    from filelock import FileLock
+
+    build = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "_build")
+    os.makedirs(build, exist_ok=True)
+    return FileLock(os.path.join(build, ".tests-build.lock"))

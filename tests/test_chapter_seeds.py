@@ -3,19 +3,34 @@
 Every random draw in a chapter (initial weights, data, shuffles, splits, dropout masks) comes
 from the one ``SEED`` its setup cell defines, so that changing that line changes them all.
 The chapter's asserts state what holds whatever the seed (equal to PyTorch, a shape, an
-identity, a general bound); what depends on the seed is printed, for nbval to compare. The
-second test runs every chapter with another seed, to the end.
+identity, a general bound); what depends on the seed is printed, for nbval to compare.
+
+The last test runs every chapter to the end with another seed, and in the same run its
+student edition (``student/``), so that each chapter is executed once besides nbval's run:
+
+- the run is the student edition with ``SEED = 1``: every cell of the chapter except the
+  solutions, in order, each answer cell with its stubs in place. Every self-check in an
+  answer cell must say "Not answered yet", and the edition must run to its end without
+  the solutions, as a student's does;
+- before each answer cell, in a copy of the namespace (so that nothing leaks into the
+  edition), the same answer cell is run with the chapter's own answers written in (every
+  self-check must say "Correct"), and then the chapter's solution cell itself, asserts and
+  all. Every cell of the chapter has then run with the other seed.
 """
 
 import ast
 import json
 import re
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+import student_editions as se  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
@@ -73,17 +88,103 @@ def test_every_random_draw_comes_from_the_seed(path):
                        + "\n".join(found))
 
 
-@pytest.mark.book
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
-def test_the_chapter_runs_to_the_end_with_another_seed(path, monkeypatch):
-    nb = nbformat.read(path, as_version=4)
+APART = "# the chapter's answer, then its solution, in a copy of the namespace (nothing leaks)"
+SOLUTION_MARK = "--- the chapter's solution ---"
+RUN_APART = f"""\
+_answered, _stubs = {{}}, {{}}
+
+
+def _apart_namespace():
+    # the edition's namespace, with the answers given so far in place of the stubs still there
+    namespace = dict(globals())
+    namespace.update({{k: v for k, v in _answered.items() if namespace.get(k) is _stubs[k]}})
+    return namespace
+
+
+def _run_apart(namespace, answer, solution):
+    exec(compile(answer, "<answer>", "exec"), namespace)
+    print({SOLUTION_MARK!r})
+    exec(compile(solution, "<solution>", "exec"), namespace)
+
+
+def _keep_answers(namespace, names):
+    _answered.update({{k: namespace[k] for k in names if k in namespace}})
+    _stubs.update({{k: globals()[k] for k in names if k in globals()}})
+"""
+
+
+def stubbed_names(source):
+    """The names an answer cell's stubs define at its top level."""
+    names = []
+    for stmt in ast.parse(source).body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            names.append(stmt.name)
+        elif isinstance(stmt, ast.Assign):
+            names += [n.id for t in stmt.targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+    return names
+
+
+def seed_and_edition_run(path):
+    """The notebook :func:`test_the_chapter_and_its_edition_run_with_another_seed` executes.
+
+    A later exercise may build on an earlier one's answer (a function the student wrote):
+    the answered run then sees the earlier answer where the edition holds its stub, as a
+    student who answered both would.
+    """
+    chapter = json.loads(path.read_text())
+
+    def edition(fill):
+        return nbformat.reads(se.dumps(se.student_edition(chapter, fill=fill)), as_version=4)
+
+    nb, filled = edition(False), {c.id: c.source for c in edition(True).cells}
+    solutions = {c.id: c.source for c in nbformat.read(path, as_version=4).cells}
+    cells, after_answer = [], False
+    for cell in nb.cells:
+        answer = cell.cell_type == "code" and se.HEADER in cell.source
+        if answer:
+            # one namespace per solution: the answer cells of one solution follow each other,
+            # and a later one sees what the earlier ones defined
+            source = "\n".join([APART, "" if after_answer else "_apart = _apart_namespace()",
+                                 f"_run_apart(_apart, {filled[cell.id]!r}, {solutions[cell.id]!r})"])
+            cells.append(nbformat.v4.new_code_cell(source, id=f"apart-{cell.id}"))
+        after_answer = answer
+        cells.append(cell)
+        if answer:
+            cells.append(nbformat.v4.new_code_cell(f"_keep_answers(_apart, {stubbed_names(cell.source)!r})",
+                                                   id=f"keep-{cell.id}"))
+    nb.cells = cells
     setup = next(c for c in nb.cells if c.cell_type == "code")
     setup.source, replaced = SEED_LINE.subn(f"SEED = {OTHER_SEED}", setup.source, count=1)
     assert replaced == 1, f"{path.name}: no SEED = 0 line in the setup cell"
+    setup.source += "\n" + RUN_APART
+    return nb
+
+
+def _verdicts(text):
+    return re.findall(r"^(Correct|Not yet|Not answered yet):", text, re.M)
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_the_chapter_and_its_edition_run_with_another_seed(path, monkeypatch):
+    nb = seed_and_edition_run(path)
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         monkeypatch.setenv(name, "1")  # the kernel inherits them: one thread is fastest for these sizes
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    student = se.STUDENT / path.name  # run where a student runs it
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(student.parent)}})
     try:
         client.execute()
     except CellExecutionError as error:
-        pytest.fail(f"{path.name} with SEED = {OTHER_SEED} stops: {str(error)[-1500:]}")
+        pytest.fail(f"{path.name} (its student edition, with SEED = {OTHER_SEED}) stops: {str(error)[-1500:]}")
+    apart = [c for c in nb.cells if c.get("id", "").startswith("apart-")]
+    assert apart, f"{path.name}: no answer cell was run"
+    for cell in nb.cells:
+        text = "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream") \
+            if cell.cell_type == "code" else ""
+        if cell in apart:
+            answered = text.split(SOLUTION_MARK)[0]
+            verdicts = _verdicts(answered)
+            assert verdicts and set(verdicts) == {"Correct"}, f"{path.name}, answered: {cell.source[:300]}\n{answered}"
+        elif cell.cell_type == "code" and se.HEADER in cell.source:
+            verdicts = _verdicts(text)
+            assert verdicts and set(verdicts) == {"Not answered yet"}, f"{path.name}, blank: {cell.source[:300]}"

@@ -64,10 +64,11 @@ CHAPTERS = [p for p in PAGES if p.startswith("chapters/")]
 
 
 @pytest.fixture(scope="session")
-def site():
-    build = subprocess.run(
-        [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(ROOT), "-W", "-n",
-         "--keep-going"], capture_output=True, text=True, cwd=ROOT, timeout=1500)
+def site(build_lock):
+    with build_lock:
+        build = subprocess.run(
+            [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(ROOT), "-W", "-n",
+             "--keep-going"], capture_output=True, text=True, cwd=ROOT, timeout=1500)
     assert build.returncode == 0, "the book does not build:\n" + build.stdout[-4000:] + build.stderr[-4000:]
     return HTML
 

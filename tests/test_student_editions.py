@@ -1,20 +1,17 @@
 """The student editions (student/*.ipynb): in sync with their chapters, runnable blank, passing when answered.
 
 ``scripts/student_editions.py`` writes them; these tests regenerate each one in memory and
-compare it with the committed file, run it from top to bottom with every stub in place (every
-self-check then says "Not answered yet" and nothing fails), and run it once more with the
-chapter's own answers written into the answer cells (every self-check then says "Correct").
+compare it with the committed file, and check what an edition keeps and drops. Running them
+(from top to bottom with every stub in place, every self-check then saying "Not answered
+yet"; and with the chapter's own answers written in, every self-check saying "Correct") is
+done in the chapter's run with another seed, in ``tests/test_chapter_seeds.py``.
 """
 
 import json
-import re
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
 
 import lecture_code as lc
 from lecture_code.selfcheck import _answers
@@ -25,26 +22,6 @@ import pin_edition  # noqa: E402,F401
 import student_editions as se  # noqa: E402
 
 CHAPTERS = se.chapters()
-
-
-def _answer_cells(nb):
-    return [c for c in nb.cells if c.cell_type == "code" and se.HEADER in c.source]
-
-
-def _run(nb, path, monkeypatch):
-    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        monkeypatch.setenv(name, "1")
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
-    try:
-        client.execute()
-    except CellExecutionError as error:
-        pytest.fail(f"{path.name} stops: {str(error)[-1500:]}")
-    return nb
-
-
-def _verdicts(cell):
-    text = "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
-    return re.findall(r"^(Correct|Not yet|Not answered yet):", text, re.M)
 
 
 # -- the generator ------------------------------------------------------------------------
@@ -190,28 +167,9 @@ def _f(x):
     return x
 
 
-# -- running the editions --------------------------------------------------------------------
-@pytest.mark.book
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
-def test_the_blank_edition_runs_to_the_end(path, monkeypatch):
-    nb = _run(nbformat.read(se.STUDENT / path.name, as_version=4), se.STUDENT / path.name, monkeypatch)
-    for cell in _answer_cells(nb):
-        verdicts = _verdicts(cell)
-        assert verdicts and set(verdicts) == {"Not answered yet"}, f"{path.name}: {cell.source[:200]}"
-
-
-@pytest.mark.book
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
-def test_the_edition_answered_with_the_chapters_solutions_passes(path, monkeypatch):
-    filled = nbformat.reads(se.dumps(se.student_edition(json.loads(path.read_text()), fill=True)), as_version=4)
-    answer_ids = {c["id"] for c in json.loads((se.STUDENT / path.name).read_text())["cells"]
-                  if se.HEADER in "".join(c["source"])}
-    nb = _run(filled, se.STUDENT / path.name, monkeypatch)
-    answered = [c for c in nb.cells if c.get("id") in answer_ids]
-    assert len(answered) == len(answer_ids)
-    for cell in answered:
-        verdicts = _verdicts(cell)
-        assert verdicts and set(verdicts) == {"Correct"}, f"{path.name}: {cell.source[:200]}"
+# -- running the editions -------------------------------------------------------------------
+# Each edition is run blank and answered in the same run as its chapter's run with another
+# seed: tests/test_chapter_seeds.py, test_the_chapter_and_its_edition_run_with_another_seed.
 
 
 # -- pinning a semester's edition ----------------------------------------------------------
