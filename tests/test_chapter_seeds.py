@@ -97,7 +97,7 @@ _answered, _stubs = {{}}, {{}}
 def _apart_namespace():
     # the edition's namespace, with the answers given so far in place of the stubs still there
     namespace = dict(globals())
-    namespace.update({{k: v for k, v in _answered.items() if namespace.get(k) is _stubs[k]}})
+    namespace.update({{k: v for k, v in _answered.items() if namespace.get(k) is _stubs.get(k)}})
     return namespace
 
 
@@ -171,7 +171,8 @@ def test_the_chapter_and_its_edition_run_with_another_seed(path, monkeypatch):
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         monkeypatch.setenv(name, "1")  # the kernel inherits them: one thread is fastest for these sizes
     student = se.STUDENT / path.name  # run where a student runs it
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(student.parent)}})
+    client = NotebookClient(nb, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(student.parent)}})
     try:
         client.execute()
     except CellExecutionError as error:
@@ -188,3 +189,27 @@ def test_the_chapter_and_its_edition_run_with_another_seed(path, monkeypatch):
         elif cell.cell_type == "code" and se.HEADER in cell.source:
             verdicts = _verdicts(text)
             assert verdicts and set(verdicts) == {"Not answered yet"}, f"{path.name}, blank: {cell.source[:300]}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_the_other_seed_run_is_the_edition_with_each_answer_and_solution_run_apart_first(path):
+    nb = seed_and_edition_run(path)
+    edition = nbformat.read(se.STUDENT / path.name, as_version=4)
+    ids = [c.id for c in nb.cells]
+    assert [i for i in ids if not i.startswith(("apart-", "keep-"))] == [c.id for c in edition.cells]
+    answers = [c.id for c in edition.cells if c.cell_type == "code" and se.HEADER in c.source]
+    assert answers
+    for answer in answers:
+        at = ids.index(answer)
+        assert ids[at - 1] == f"apart-{answer}" and ids[at + 1] == f"keep-{answer}"
+    chapter = nbformat.read(path, as_version=4)
+    solutions = [c.source for c in chapter.cells if c.id in answers]
+    apart = "\n".join(c.source for c in nb.cells if c.id.startswith("apart-"))
+    assert len(solutions) == len(answers) and all(repr(s) in apart for s in solutions)
+    assert SEED_LINE.search(nb.cells[[c.cell_type for c in nb.cells].index("code")].source) is None
+    assert f"SEED = {OTHER_SEED}" in next(c for c in nb.cells if c.cell_type == "code").source
+
+
+def test_stubbed_names_are_the_answer_cells_top_level_names():
+    source = "W = np.eye(2)\nJ, k = ..., ...\n\n\ndef f(x):\n    inner = 1\n    return ...\n\n\nlc.selfcheck.g(J)\n"
+    assert stubbed_names(source) == ["W", "J", "k", "f"]
