@@ -16,8 +16,8 @@ they would have been without this extension.
 - Each kernel inherits one BLAS thread (``one_blas_thread``), so that two kernels on two
   cores do not fight over them.
 
-Measured with ``benchmarks/bench_build.py`` on the 2-core machine the book is developed on:
-see the README's section on speed.
+Measured with ``benchmarks/bench_build.py`` on the 2-core machine the book is developed on,
+a clean build takes 65-77 s with this extension and 114 s without (the README's "Benchmarks").
 """
 
 from __future__ import annotations
