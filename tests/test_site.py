@@ -272,11 +272,8 @@ def rendered(site, server, browser):
             result = tab.evaluate(PROBE)
             if AXE.exists():
                 tab.add_script_tag(path=str(AXE))
-                # colours do not change with the width: their contrast (the slowest of axe's rules,
-                # 40% of its time here) is audited once, at the last width
-                skip = "" if width == WIDTHS[-1] else ", rules: {'color-contrast': {enabled: false}}"
                 result["axe"] = tab.evaluate(
-                    f"async () => (await axe.run(document, {{resultTypes: ['violations']{skip}}})).violations"
+                    "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
                     ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))")
             if page == SHOWCASE:
                 tab.screenshot(path=str(site.parent / f"screenshot_{Path(page).name}_{width}.png"), full_page=False)
