@@ -133,6 +133,13 @@ def one_of(value, choices, caller: str, name: str):
     return value
 
 
+def labelled(d, caller: str, name: str, what: str) -> dict:
+    """``d`` if it is a non-empty dict ``label -> what`` (a figure's curves, one per label)."""
+    if not isinstance(d, dict) or not d:
+        raise ValueError(f"{caller} expects {name} to be a non-empty dict label -> {what}, got {type(d).__name__}")
+    return d
+
+
 def rng_from(rng, caller: str) -> np.random.Generator:
     """A NumPy ``Generator`` from a Generator or an integer seed >= 0 (``rng`` has no default anywhere)."""
     if isinstance(rng, np.random.Generator):

@@ -16,7 +16,7 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .._validate import as_array, positive_int, shape_str
+from .._validate import as_array, labelled, positive_int, shape_str
 from ..graph import Gradients, Value, topological_order
 from ._axes import MAX_WIDTH as _MAX_WIDTH
 from ._axes import finish as _finish
@@ -325,9 +325,7 @@ def _depths(depths, caller):
 
 
 def _curves(curves, n, caller, name, positive=True):
-    if not isinstance(curves, dict) or not curves:
-        raise ValueError(f"{caller} expects {name} to be a non-empty dict label -> array of {n} values, "
-                         f"got {type(curves).__name__}")
+    labelled(curves, caller, name, f"array of {n} values")
     out = {}
     for label, values in curves.items():
         values = as_array(values, f"{name}[{label!r}]")

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from .._validate import one_of, positive_float, positive_int
+from .._validate import labelled, one_of, positive_float, positive_int
 
 __all__ = ["draw_sweep", "plot_sweep_memory", "plot_costs", "plot_sweep_pair", "plot_ratio"]
 
@@ -183,9 +183,7 @@ def plot_costs(x, series, ax=None, *, xlabel: str, ylabel: str, title: str = "",
     color. Returns the axes.
     """
     x = _positive(x, "x", "plot_costs")
-    if not isinstance(series, dict) or not series:
-        raise ValueError(f"plot_costs expects series to be a non-empty dict label -> values, "
-                         f"got {type(series).__name__}")
+    labelled(series, "plot_costs", "series", "values")
     crossover = None if crossover is None else positive_float(crossover, "plot_costs", "crossover")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4))
@@ -236,9 +234,7 @@ def plot_ratio(points, ax=None, *, counted=None, ylabel: str = "reverse / forwar
     optional ``(m_over_d, ratio)`` drawn as a line. Dotted lines mark ratio 1 and
     ``M = D``. Returns the axes.
     """
-    if not isinstance(points, dict) or not points:
-        raise ValueError(f"plot_ratio expects points to be a non-empty dict label -> (m_over_d, ratio), "
-                         f"got {type(points).__name__}")
+    labelled(points, "plot_ratio", "points", "(m_over_d, ratio)")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4))
     if counted is not None:

@@ -11,7 +11,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.patches import Circle, Patch
 from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
-from .._validate import as_array, finite_float, one_of, positive_float, positive_int, shape_str
+from .._validate import as_array, finite_float, labelled, one_of, positive_float, positive_int, shape_str
 
 __all__ = [
     "plot_curves", "plot_function_fit", "plot_early_stopping", "plot_cv_curve", "unit_order",
@@ -59,8 +59,7 @@ def plot_curves(runs, ax=None, which=("train", "val"), title: str = "Training an
     The losses are the data loss per epoch (row 0: before training). Returns the axes;
     every line is labelled ``"<label>: training"`` or ``"<label>: validation"``.
     """
-    if not isinstance(runs, dict) or not runs:
-        raise ValueError(f"plot_curves expects runs to be a non-empty dict label -> History, got {type(runs).__name__}")
+    labelled(runs, "plot_curves", "runs", "History")
     which = tuple(which)
     if not which or not set(which) <= set(_CURVES):
         raise ValueError(f"plot_curves expects which to name curves from {list(_CURVES)}, got {which!r}")
@@ -107,9 +106,7 @@ def plot_function_fit(x_train, y_train, grid, fits, truth=None, test=None, ax=No
     if grid.ndim != 1 or grid.size < 2 or (np.diff(grid) <= 0).any():
         raise ValueError(f"{caller} expects grid to be an increasing array of shape (G,) or (G, 1), G >= 2, "
                          f"got {grid!r:.80}")
-    if not isinstance(fits, dict) or not fits:
-        raise ValueError(f"{caller} expects fits to be a non-empty dict label -> predictions on the grid, "
-                         f"got {type(fits).__name__}")
+    labelled(fits, caller, "fits", "predictions on the grid")
     curves = {}
     for label, f in fits.items():
         f = as_array(f, f"fits[{label!r}]")
@@ -437,9 +434,7 @@ def plot_decay_by_gradient(rms, ratios, expected=None, ax=None, groups: int = 4,
     if rms.ndim != 1 or rms.size < 2 or (rms <= 0).any():
         raise ValueError(f"{caller} expects rms to be a 1-D array of at least 2 gradient RMS values > 0 "
                          f"(leave out the weights that never had a gradient), got {rms!r:.80}")
-    if not isinstance(ratios, dict) or not ratios:
-        raise ValueError(f"{caller} expects ratios to be a non-empty dict label -> array of ratios, "
-                         f"got {type(ratios).__name__}")
+    labelled(ratios, caller, "ratios", "array of ratios")
     clouds = {}
     for label, r in ratios.items():
         r = as_array(r, f"ratios[{label!r}]")
@@ -492,9 +487,7 @@ def plot_seed_comparison(results, references=None, ax=None, *, seeds=None,
     axes; the first method is the top row.
     """
     caller = "plot_seed_comparison"
-    if not isinstance(results, dict) or not results:
-        raise ValueError(f"{caller} expects results to be a non-empty dict label -> scores, one per seed, "
-                         f"got {type(results).__name__}")
+    labelled(results, caller, "results", "scores, one per seed")
     rows = {label: as_array(v, f"results[{label!r}]") for label, v in results.items()}
     shapes = {v.shape for v in rows.values()}
     if len(shapes) != 1 or len(next(iter(shapes))) != 1 or next(iter(shapes))[0] < 2:

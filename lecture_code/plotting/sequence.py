@@ -10,7 +10,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyBboxPatch
 
-from .._validate import _is_int, as_array, positive_int, shape_str
+from .._validate import _is_int, as_array, labelled, positive_int, shape_str
 
 __all__ = ["plot_jacobian_patterns", "plot_image_predictions", "draw_unrolled_rnn", "plot_forecasts",
            "plot_gradient_norms", "plot_update_norms"]
@@ -292,9 +292,7 @@ def plot_forecasts(y, predictions, ax=None, *, start: int = 0, title=None, ylabe
     y = as_array(y, "y")
     if y.ndim != 1 or y.size < 1:
         raise ValueError(f"plot_forecasts expects y to be a series of shape (T,), got {shape_str(y.shape)}")
-    if not isinstance(predictions, dict) or not predictions:
-        raise ValueError(f"plot_forecasts expects predictions to be a non-empty dict label -> (T,) array, "
-                         f"got {type(predictions).__name__}")
+    labelled(predictions, "plot_forecasts", "predictions", "(T,) array")
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3.6))
     t = start + np.arange(y.size)
@@ -320,9 +318,7 @@ def plot_gradient_norms(norms, ax=None, *, normalize: bool = True, title=None):
     ``lecture_code.recurrent.gradient_norms_through_time`` returns it; with ``normalize`` each
     line is divided by its ``norms[0]``. Log y axis. Returns the axes.
     """
-    if not isinstance(norms, dict) or not norms:
-        raise ValueError(f"plot_gradient_norms expects norms to be a non-empty dict label -> (T,) array, "
-                         f"got {type(norms).__name__}")
+    labelled(norms, "plot_gradient_norms", "norms", "(T,) array")
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
     styles = ["o-", "s-", "^-", "d-", "v-"]
@@ -349,9 +345,7 @@ def plot_update_norms(norms, max_norm=None, ax=None, *, title=None):
     them; ``max_norm`` (the threshold c) draws a dashed line: with clipping by norm, every update
     above it takes a step of length lr * c instead. Returns the axes.
     """
-    if not isinstance(norms, dict) or not norms:
-        raise ValueError(f"plot_update_norms expects norms to be a non-empty dict label -> (R,) array, "
-                         f"got {type(norms).__name__}")
+    labelled(norms, "plot_update_norms", "norms", "(R,) array")
     if max_norm is not None and not (np.isscalar(max_norm) and np.isfinite(max_norm) and max_norm > 0):
         raise ValueError(f"plot_update_norms expects max_norm to be None or a number > 0, got {max_norm!r}")
     if ax is None:
