@@ -31,22 +31,20 @@ def pin(ref: str, root: Path = ROOT) -> list:
     if not isinstance(ref, str) or not REF.match(ref) or ".." in ref:
         raise ValueError(f"pin expects a git tag or branch name such as '2027-spring', got {ref!r}")
     changed = []
-    for path in student_editions.chapters(root):
+
+    def point(path, pattern, what):
+        # the one match of pattern in path, its ref replaced; the path is kept if it changed
         text = path.read_text()
-        new, n = SETUP.subn(lambda m: m.group(1) + ref + m.group(3), text)
+        new, n = pattern.subn(lambda m: m.group(1) + ref + m.group(3), text)
         if n != 1:
-            raise ValueError(f"pin expects one REPO = \"git+<url>@<ref>\" line in {path.name}'s setup cell, found {n}")
+            raise ValueError(f"pin expects {what}, found {n}")
         if new != text:
             path.write_text(new)
             changed.append(path.relative_to(root))
-    config = root / "_config.yml"
-    text = config.read_text()
-    new, n = BRANCH.subn(lambda m: m.group(1) + ref + m.group(3), text)
-    if n != 1:
-        raise ValueError(f"pin expects one 'branch:' line under repository: in _config.yml, found {n}")
-    if new != text:
-        config.write_text(new)
-        changed.append(config.relative_to(root))
+
+    for path in student_editions.chapters(root):
+        point(path, SETUP, f"one REPO = \"git+<url>@<ref>\" line in {path.name}'s setup cell")
+    point(root / "_config.yml", BRANCH, "one 'branch:' line under repository: in _config.yml")
     return changed + student_editions.write_all(root)
 
 
