@@ -43,9 +43,10 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 def _chapter_seconds(path):
-    sys.path.insert(0, os.path.join(ROOT, "_ext"))
+    if os.path.join(ROOT, "_ext") not in sys.path:
+        sys.path.insert(0, os.path.join(ROOT, "_ext"))
     import nbformat
-    import parallel_execution
+    import parallel_execution  # imported here, not at start-up: it imports Sphinx
 
     return parallel_execution.last_run_seconds(nbformat.read(path, as_version=4))
 

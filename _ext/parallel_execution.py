@@ -64,8 +64,7 @@ def execute_in_parallel(app, env, docnames):
         return
     paths = [Path(env.doc2path(name)) for name in docnames]
     paths = [p for p in paths if p.suffix == ".ipynb" and not _excluded(config, p, env.srcdir)]
-    workers = min(os.cpu_count() or 1, len(paths))
-    if workers < 2:
+    if len(paths) < 2 or (os.cpu_count() or 1) < 2:
         return
 
     from jupyter_cache import get_cache
@@ -74,7 +73,7 @@ def execute_in_parallel(app, env, docnames):
 
     cache = get_cache(config.execution_cache_path)
     missing = uncached_notebooks(cache, paths)
-    workers = min(workers, len(missing))
+    workers = min(os.cpu_count() or 1, len(missing))
     if workers < 2:
         return
     missing.sort(key=lambda item: -last_run_seconds(item[1]))  # the longest first

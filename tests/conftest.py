@@ -1,4 +1,5 @@
 import os
+import subprocess
 import sys
 
 import matplotlib
@@ -41,3 +42,14 @@ def build_lock():
     build = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "_build")
     os.makedirs(build, exist_ok=True)
     return FileLock(os.path.join(build, ".tests-build.lock"))
+
+
+@pytest.fixture(scope="session")
+def build_book():
+    """``build_book(folder, *options)``: ``jupyter-book build folder -W -n --keep-going *options``, as the README
+    runs it, in this Python; returns the finished process (its output captured)."""
+    def run(folder, *options, timeout=1800):
+        command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(folder),
+                   "-W", "-n", "--keep-going", *options]
+        return subprocess.run(command, capture_output=True, text=True, cwd=folder, timeout=timeout)
+    return run

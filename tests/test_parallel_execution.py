@@ -6,7 +6,6 @@ outputs reach the pages, and a notebook that fails still fails the build with it
 error, as it does without the extension.
 """
 
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -53,31 +52,26 @@ def _book(folder, notebooks):
         nbformat.write(nb, folder / f"{name}.ipynb")
 
 
-def _build(folder):
-    return subprocess.run([sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build",
-                           str(folder), "-W", "-n", "--keep-going"], capture_output=True, text=True, timeout=600)
-
-
 @pytest.mark.book
-def test_the_pool_executes_caches_and_the_pages_show_the_outputs(tmp_path):
+def test_the_pool_executes_caches_and_the_pages_show_the_outputs(tmp_path, build_book):
     book = tmp_path / "book"
     _book(book, {f"nb{k}": f"print('output of notebook {k}:', {k} * 7)" for k in range(3)})
-    done = _build(book)
+    done = build_book(book, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     log = done.stdout + done.stderr
     assert "executing 3 notebooks in" in log and "executed 3 notebooks" in log
     assert log.count("Using cached notebook") == 3 and "Executing notebook using" not in log
     for k in range(3):
         assert f"output of notebook {k}: {k * 7}" in (book / "_build" / "html" / f"nb{k}.html").read_text()
-    again = _build(book)  # nothing changed: nothing is executed, by the pool or by MyST-NB
+    again = build_book(book, timeout=600)  # nothing changed: nothing is executed, by the pool or by MyST-NB
     assert again.returncode == 0 and "executing" not in again.stdout + again.stderr
 
 
 @pytest.mark.book
-def test_a_failing_notebook_still_fails_the_build_with_its_error(tmp_path):
+def test_a_failing_notebook_still_fails_the_build_with_its_error(tmp_path, build_book):
     book = tmp_path / "book"
     _book(book, {"good": "print('fine')", "bad": "x = 1\n1 / (x - 1)", "also_good": "print('also fine')"})
-    done = _build(book)
+    done = build_book(book, timeout=600)
     log = done.stdout + done.stderr
     assert done.returncode != 0
     assert "bad.ipynb failed and will run again" in log  # the pool's report

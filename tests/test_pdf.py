@@ -12,7 +12,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -27,15 +26,12 @@ TOOLS = {"xelatex": "texlive-xetex", "latexmk": "latexmk", "pdftotext": "poppler
 
 
 @pytest.fixture(scope="session")
-def pdf(build_lock):
+def pdf(build_lock, build_book):
     missing = [f"{tool} (Debian: {package})" for tool, package in TOOLS.items() if shutil.which(tool) is None]
     if missing:
         pytest.skip("the PDF needs TeX and poppler, and this machine lacks " + ", ".join(missing))
     with build_lock:  # the HTML build shares _build's doctrees and execution cache
-        build = subprocess.run(
-            [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(ROOT),
-             "--builder", "pdflatex", "-W", "-n", "--keep-going"],
-            capture_output=True, text=True, cwd=ROOT, timeout=1800)
+        build = build_book(ROOT, "--builder", "pdflatex")
     assert build.returncode == 0, "the PDF does not build:\n" + build.stdout[-4000:] + build.stderr[-4000:]
     path = LATEX / "book.pdf"
     assert path.exists(), f"the build succeeded but wrote no {path}"

@@ -17,8 +17,6 @@ import http.server
 import json
 import re
 import shutil
-import subprocess
-import sys
 import threading
 from html.parser import HTMLParser
 from pathlib import Path
@@ -64,11 +62,9 @@ CHAPTERS = [p for p in PAGES if p.startswith("chapters/")]
 
 
 @pytest.fixture(scope="session")
-def site(build_lock):
+def site(build_lock, build_book):
     with build_lock:
-        build = subprocess.run(
-            [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(ROOT), "-W", "-n",
-             "--keep-going"], capture_output=True, text=True, cwd=ROOT, timeout=1500)
+        build = build_book(ROOT, timeout=1500)
     assert build.returncode == 0, "the book does not build:\n" + build.stdout[-4000:] + build.stderr[-4000:]
     return HTML
 
