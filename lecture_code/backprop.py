@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ._validate import as_array, shape_str
 from .layers import Layer
-from .losses import Loss
+from .losses import Loss, check_loss
 
 
 def checked_problem(net, thetas, X, Y, loss, caller: str):
@@ -12,8 +12,7 @@ def checked_problem(net, thetas, X, Y, loss, caller: str):
     a Layer, a lecture_code loss, parameters and inputs the network accepts, one target per example."""
     if not isinstance(net, Layer):
         raise ValueError(f"{caller} expects a Layer (e.g. a Sequential) as net, got {type(net).__name__}")
-    if not isinstance(loss, Loss):
-        raise ValueError(f"{caller} expects a lecture_code loss (e.g. lc.losses.squared_error), got {loss!r:.60}")
+    check_loss(loss, caller)
     X = net._check_x(X, "X")
     thetas = net._check_theta(thetas)
     Y_arr = as_array(Y, "Y")

@@ -35,7 +35,7 @@ import numpy as np
 
 from ._validate import as_array, shape_str
 from .layers import Layer
-from .losses import Loss
+from .losses import Loss, check_loss
 from .params import leaves, tree_map
 
 __all__ = ["Tape", "Value", "Gradients", "node", "add", "subtract", "multiply", "matmul", "transpose",
@@ -341,8 +341,7 @@ def apply(layer: Layer, x, theta=None) -> Value:
 
 def loss(loss_fn: Loss, y_hat, y) -> Value:
     """The scalar ``loss_fn(y_hat, y)`` (mean over the batch); the targets y are not differentiated."""
-    if not isinstance(loss_fn, Loss):
-        raise ValueError(f"loss expects a lecture_code loss (e.g. lc.losses.squared_error), got {loss_fn!r:.60}")
+    check_loss(loss_fn, "loss")
     (y_hat,) = _inputs("loss", y_hat)
     value, grad = loss_fn(y_hat.data, y)
     return node(loss_fn.name, np.asarray(value), (y_hat,), lambda u: (u * grad,))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._stable import log_softmax
-from ._validate import as_array, one_of, positive_float, shape_str
+from ._validate import _given, as_array, one_of, positive_float, shape_str
 
 
 class Loss:
@@ -213,6 +213,14 @@ class SoftmaxCrossEntropy(Loss):
 squared_error = SquaredError()
 mae = MAE()
 softmax_cross_entropy = SoftmaxCrossEntropy()
+
+
+def check_loss(loss, caller: str) -> Loss:
+    """``loss`` if it is a lecture_code loss, else a ``ValueError`` naming ``caller`` and what it was given."""
+    if not isinstance(loss, Loss):
+        raise ValueError(f"{caller} expects a lecture_code loss, got {_given(loss)}; "
+                         "use one of lc.losses (e.g. lc.losses.squared_error)")
+    return loss
 
 
 def loss_by_name(name: str, delta: float = 1.0) -> Loss:

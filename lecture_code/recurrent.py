@@ -43,7 +43,7 @@ import numpy as np
 from ._stable import sigmoid
 from ._validate import as_array, finite_float, one_of, positive_int, rng_from, shape_str
 from .layers import Layer, Param
-from .losses import Loss
+from .losses import Loss, check_loss
 from .sequential import Sequential
 
 __all__ = ["RNN", "LSTM", "gradient_norms_through_time"]
@@ -290,8 +290,7 @@ def gradient_norms_through_time(net, thetas, X, Y, loss: Loss) -> np.ndarray:
     layers after it (the head) pull the loss gradient back to its output, and
     :meth:`state_cotangents` does the rest.
     """
-    if not isinstance(loss, Loss):
-        raise ValueError(f"gradient_norms_through_time expects a lecture_code loss, got {loss!r:.60}")
+    check_loss(loss, "gradient_norms_through_time")
     if not isinstance(net, Layer):
         raise ValueError(f"gradient_norms_through_time expects a lecture_code Layer as net, got {type(net).__name__}")
     loss(net.forward(X, thetas), Y)  # checks net, thetas, X and Y together

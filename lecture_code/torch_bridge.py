@@ -312,8 +312,7 @@ def backprop_reference(net: Layer, thetas, X, Y, loss: _losses.Loss, device=None
     the batch ``X`` against ``Y`` (targets, or integer labels for a cross-entropy) and its
     gradient for every parameter, shaped like ``thetas``.
     """
-    if not isinstance(loss, _losses.Loss):
-        raise ValueError(f"backprop_reference expects a lecture_code loss, got {type(loss).__name__}")
+    _losses.check_loss(loss, "backprop_reference")
     module = twin(net, thetas, device)
     value = loss_fn(loss)(module(to_torch(X, device)), to_torch(Y, device))
     value.backward()

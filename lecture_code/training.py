@@ -25,7 +25,7 @@ import numpy as np
 
 from ._validate import as_array, one_of, positive_float, positive_int, rng_from, shape_str
 from .layers import Layer
-from .losses import Loss
+from .losses import Loss, check_loss
 from .optimizers import clip_grad_norm, clip_grad_value
 from .params import tree_map
 
@@ -188,8 +188,7 @@ def train(net: Layer, thetas, X, Y, loss: Loss, *, rng, regime: str = "minibatch
     """
     if not isinstance(net, Layer):
         raise ValueError(f"train expects a lecture_code Layer as net, got {type(net).__name__}")
-    if not isinstance(loss, Loss):
-        raise ValueError(f"train expects a lecture_code loss, got {loss!r:.60}")
+    check_loss(loss, "train")
     thetas = net._check_theta(thetas)
     X, T = _data(net, X, Y, loss, "X", "Y")
     n = X.shape[0]
